@@ -1,0 +1,51 @@
+# Backing Lancashire: `make run` to serve the site, `make test` to prove it works.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app.py
+
+.PHONY: run test install install-dev migrate seed worker lint clean
+
+$(BIN)/activate:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed --if-empty
+
+## Serve the site on http://127.0.0.1:$(PORT) with SQLite, the outbox worker beside it.
+run: seed
+	@echo "Backing Lancashire is at http://127.0.0.1:$(PORT) (emails appear at /dev/mail)"
+	@$(BIN)/flask outbox worker --quiet 2>/dev/null & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+## Install the test tools and run every test (TEST_DATABASE_URL picks PostgreSQL).
+test: install-dev
+	$(BIN)/python -m pytest
+
+worker: install
+	$(BIN)/flask outbox worker
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

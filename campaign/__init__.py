@@ -1,0 +1,177 @@
+"""The Backing Lancashire campaign site: the application factory."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from campaign.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
+from config import CONFIGS
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for an environment: development (default), test or production."""
+    config_name = config_name or os.environ.get("APP_ENV", "development")
+    config_class = CONFIGS[config_name]
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _check_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    """Refuse to start production without the settings it cannot run safely without."""
+    if app.config["ENV_NAME"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32:
+            raise RuntimeError("Set SECRET_KEY to a random value of at least 32 characters in production.")
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+            x_host=app.config["PROXY_FIX_X_PROTO"],
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the bare extension instances to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    compress.init_app(app)
+
+    from campaign import models  # noqa: F401  (the schema must be known before first use)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each part of the site."""
+    from campaign.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    for module in ("campaign.auth", "campaign.admin", "campaign.pledges", "campaign.social"):
+        _register_optional(app, module)
+
+
+def _register_optional(app: Flask, module_name: str) -> None:
+    """Register a blueprint package that later parts of the site add."""
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        return
+    app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages for every error; a 500 never leaves a half-written transaction behind."""
+
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        template = f"errors/{code}.html" if code in {400, 403, 404, 405, 413, 429, 503} else "errors/generic.html"
+        return render_template(template, error=error, code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        db.session.rollback()
+        app.logger.error("Database unavailable: %s", error.orig)
+        return render_template("errors/503.html", code=503), 503
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html", code=500), 500
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` command groups."""
+    from campaign.commands import register
+
+    register(app)
+
+
+@cache
+def _static_hash(filename: str) -> str:
+    """A short content hash for a static file, so its URL changes when it does."""
+    path = STATIC_DIR / filename
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "0"
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Versioned static URLs and the filters templates use."""
+    from campaign import formatting
+
+    @app.url_defaults
+    def static_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = _static_hash(values["filename"])
+
+    formatting.register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send a strict CSP and the other protective headers with every response."""
+
+    @app.after_request
+    def set_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault(
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        )
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["SECURE_HEADERS_HSTS"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint == "static":
+            headers["Cache-Control"] = f"public, max-age={app.config['STATIC_CACHE_SECONDS']}, immutable"
+        return response

@@ -1,0 +1,16 @@
+"""Every model, imported here so Alembic and the app see the whole schema."""
+
+from campaign.models.audit import AuditEvent
+from campaign.models.content import CaseStudy, Quote, StoredImage
+from campaign.models.figures import FinancialYear, HeadlineFigure
+from campaign.models.outbox import OutboxMessage
+from campaign.models.pledges import Pledge, PledgeToken
+from campaign.models.social import HashtagPost, SiteState, SocialPost
+from campaign.models.spend import Contract, ImportMapping, SpendImport, SpendTransaction, Supplier
+from campaign.models.staff import StaffUser
+
+__all__ = [
+    "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
+    "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
+    "SocialPost", "SpendImport", "SpendTransaction", "StaffUser", "StoredImage", "Supplier",
+]

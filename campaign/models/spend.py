@@ -1,0 +1,139 @@
+"""Suppliers, their payments from transparency files, and the contracts register."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.extensions import db
+from campaign.models.common import UTCDateTime, utcnow
+
+LOCATIONS = ("lancashire", "north_west", "elsewhere", "unknown")
+
+
+class Supplier(db.Model):
+    """An organisation the force or the OPCC pays, with where it is based."""
+
+    __tablename__ = "supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    companies_house_number: Mapped[str | None] = mapped_column(String(8))
+    is_sme: Mapped[bool] = mapped_column(default=False)
+    is_vcse: Mapped[bool] = mapped_column(default=False)
+    location: Mapped[str] = mapped_column(String(16), default="unknown", index=True)
+    council_area: Mapped[str | None] = mapped_column(String(40))
+    needs_confirmation: Mapped[bool] = mapped_column(default=False, index=True)
+    location_overridden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("location IN ('lancashire', 'north_west', 'elsewhere', 'unknown')", name="location"),
+    )
+
+
+class ImportMapping(db.Model):
+    """Which column holds which field, remembered for files with the same headers."""
+
+    __tablename__ = "import_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    header_signature: Mapped[str] = mapped_column(String(64), unique=True)
+    headers: Mapped[list] = mapped_column(JSON)
+    mapping: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SpendImport(db.Model):
+    """One transparency file imported, identified by its hash so it is never added twice."""
+
+    __tablename__ = "spend_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    header_signature: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict] = mapped_column(JSON)
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpendTransaction(db.Model):
+    """One payment to a supplier, in whole pence (credit notes are negative)."""
+
+    __tablename__ = "spend_transaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("spend_import.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id", ondelete="SET NULL"))
+    supplier_name: Mapped[str] = mapped_column(String(300))
+    supplier_key: Mapped[str] = mapped_column(String(300), index=True)
+    paid_on: Mapped[date]
+    financial_year: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    # The reference, or a fingerprint of the row when there is none: unique, so re-imports add nothing.
+    row_key: Mapped[str] = mapped_column(String(200), unique=True)
+    redacted: Mapped[bool] = mapped_column(default=False)
+
+    supplier: Mapped[Supplier | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_spend_transaction_year_supplier", "financial_year", "supplier_id"),
+        Index("ix_spend_transaction_supplier_id", "supplier_id"),
+    )
+
+
+class Contract(db.Model):
+    """A contract in the register, with the social value it committed to and delivered."""
+
+    __tablename__ = "contract"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id", ondelete="SET NULL"), index=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    awarded_on: Mapped[date | None]
+    value_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    # Share of the quality score given to social value, in hundredths of a per cent (250 = 2.5%).
+    social_value_weighting_bp: Mapped[int | None] = mapped_column(Integer)
+    living_wage_committed: Mapped[bool] = mapped_column(default=False)
+    living_wage_delivered: Mapped[bool] = mapped_column(default=False)
+    local_jobs_committed: Mapped[int] = mapped_column(Integer, default=0)
+    local_jobs_delivered: Mapped[int] = mapped_column(Integer, default=0)
+    apprenticeships_committed: Mapped[int] = mapped_column(Integer, default=0)
+    apprenticeships_delivered: Mapped[int] = mapped_column(Integer, default=0)
+    local_spend_committed_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    local_spend_delivered_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    environment_committed: Mapped[str] = mapped_column(Text, default="")
+    environment_delivered: Mapped[str] = mapped_column(Text, default="")
+    volunteering_hours_committed: Mapped[int] = mapped_column(Integer, default=0)
+    volunteering_hours_delivered: Mapped[int] = mapped_column(Integer, default=0)
+    case_study_id: Mapped[int | None] = mapped_column(ForeignKey("case_study.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    supplier: Mapped[Supplier | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("value_pence >= 0", name="value_positive"),
+        CheckConstraint(
+            "social_value_weighting_bp IS NULL OR social_value_weighting_bp BETWEEN 0 AND 10000",
+            name="weighting_range",
+        ),
+    )
+
+    @property
+    def below_policy_minimum(self) -> bool:
+        """Whether social value weighed less than the policy's 2.5% minimum."""
+        return self.social_value_weighting_bp is not None and self.social_value_weighting_bp < 250
