@@ -86,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from campaign.public import bp as public_bp
 
     app.register_blueprint(public_bp)
-    for module in ("campaign.auth", "campaign.admin", "campaign.pledges", "campaign.social"):
+    for module in ("campaign.auth", "campaign.admin", "campaign.pledges", "campaign.social", "campaign.dev"):
         _register_optional(app, module)
 
 

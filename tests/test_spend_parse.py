@@ -584,7 +584,7 @@ def test_preview_cp1252_file_with_pound_signs() -> None:
     data = (
         "Payment Date,Supplier Name,Net Amount (£)\n"
         "01/04/2024,Caf\u00e9 \u2018Bean\u2019 Ltd,\u00a3600.00\n"
-        "02/04/2024,Acme Ltd,\u00a3(1,000.00)\n"
+        "02/04/2024,Acme Ltd,\"\u00a3(1,000.00)\"\n"
     ).encode("cp1252")
     assert b"\xa3" in data
     table = read_table(data)

@@ -1,0 +1,27 @@
+"""The staff area under /admin. Every view here needs a signed-in member of staff."""
+
+from flask import Blueprint, make_response
+from flask_login import login_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def require_sign_in():
+    """Every admin page needs sign-in; returning None lets the view run."""
+    return None
+
+
+@bp.after_request
+def private_headers(response):
+    """Staff pages are never indexed and never kept by shared caches."""
+    response = make_response(response)
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+from campaign.admin import views  # noqa: E402,F401
+from campaign.admin import pledge_views  # noqa: E402,F401
+from campaign.admin import social_views  # noqa: E402,F401

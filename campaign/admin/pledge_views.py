@@ -1,0 +1,1 @@
+"""Admin views for pledge moderation (added with the pledge feature)."""

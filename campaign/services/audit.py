@@ -1,0 +1,58 @@
+"""The audit log: one call records who changed what, with the values before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from campaign.models import AuditEvent, StaffUser
+
+
+def snapshot(row: Any, fields: list[str] | None = None) -> dict[str, Any]:
+    """A JSON-safe copy of a row's column values (binary data left out), for before/after records."""
+    mapper = inspect(row).mapper
+    names = fields or [column.key for column in mapper.column_attrs]
+    values: dict[str, Any] = {}
+    for name in names:
+        value = getattr(row, name)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            continue
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        values[name] = value
+    return values
+
+
+def record(
+    session: Session,
+    staff: StaffUser | None,
+    action: str,
+    entity_type: str,
+    entity_id: Any = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it is saved with the change it describes.
+
+    Only the fields that changed are kept when both before and after are given.
+    """
+    if before is not None and after is not None:
+        changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+        before = {key: before.get(key) for key in sorted(changed)}
+        after = {key: after.get(key) for key in sorted(changed)}
+    event = AuditEvent(
+        staff_id=staff.id if staff is not None and staff.is_authenticated else None,
+        staff_email=staff.email if staff is not None and staff.is_authenticated else None,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        summary=summary[:300],
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
