@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import sys
 import time
@@ -662,14 +663,28 @@ def test_row_fingerprint_keeps_identical_payments_apart_and_ignores_row_order() 
 
 
 def test_row_fingerprint_uses_reference_and_every_value() -> None:
-    row = ParsedRow(line=2, paid_on=D(2024, 4, 1), supplier_name="Acme Ltd", amount_pence=600, reference=None,
-                    redacted=False)
+    row = ParsedRow(
+        line=2, paid_on=D(2024, 4, 1), supplier_name="Acme Ltd", amount_pence=600, reference=None, redacted=False
+    )
     base = row_fingerprint(row)
-    assert row_fingerprint(ParsedRow(**{**row.__dict__, "line": 99})) == base
-    assert row_fingerprint(ParsedRow(**{**row.__dict__, "supplier_name": "ACME LIMITED"})) == base
-    for change in ({"reference": "T1"}, {"amount_pence": 601}, {"paid_on": D(2024, 4, 2)}, {"occurrence": 1},
-                   {"supplier_name": "Acme Two Ltd"}):
-        assert row_fingerprint(ParsedRow(**{**row.__dict__, **change})) != base
+    assert row_fingerprint(dataclasses.replace(row, line=99)) == base
+    assert row_fingerprint(dataclasses.replace(row, supplier_name="ACME LIMITED")) == base
+    changes: list[dict[str, object]] = [
+        {"reference": "T1"},
+        {"amount_pence": 601},
+        {"paid_on": D(2024, 4, 2)},
+        {"occurrence": 1},
+        {"supplier_name": "Acme Two Ltd"},
+    ]
+    for change in changes:
+        assert row_fingerprint(dataclasses.replace(row, **change)) != base
+
+
+def test_row_fingerprint_treats_all_redacted_rows_alike() -> None:
+    data = utf8("Date,Supplier,Amount\n01/04/2024,REDACTED,600\n01/04/2024,Personal data redacted,600\n")
+    rows = preview(data, {"date": 0, "supplier": 1, "amount": 2}).rows
+    assert [r.occurrence for r in rows] == [0, 1]
+    assert len({row_fingerprint(r) for r in rows}) == 2
 
 
 # ---------------------------------------------------------------------------

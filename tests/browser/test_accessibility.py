@@ -1,0 +1,78 @@
+"""Every page, public and staff, in a real browser: no axe violations, and no sideways scroll at 320px."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.checks import axe_violations, crawl, scrolls_sideways
+from tests.browser.conftest import ADMIN_EMAIL, sign_in
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (375, 1280)
+
+
+def _check_pages(page, base_url: str, paths: list[str]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for path in paths:
+        for width in (*WIDTHS, 320):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(base_url + path)
+            if width == 320:
+                if scrolls_sideways(page):
+                    problems.setdefault(path, []).append("scrolls sideways at 320px")
+                continue
+            for violation in axe_violations(page):
+                problems.setdefault(path, []).append(f"{width}px: {violation}")
+    return problems
+
+
+def test_every_public_page_is_accessible(page, base_url):
+    paths = crawl(page, base_url, "/")
+    for required in ("/", "/about", "/case-studies", "/figures", "/privacy", "/accessibility", "/cookies"):
+        assert required in paths
+    assert any(p.startswith("/case-studies/") for p in paths)
+    problems = _check_pages(page, base_url, paths)
+    assert not problems, problems
+
+
+def test_error_pages_are_accessible(page, base_url):
+    problems = _check_pages(page, base_url, ["/no-such-page", "/admin/sign-in"])
+    assert not problems, problems
+
+
+def test_every_staff_page_is_accessible(page, base_url):
+    sign_in(page, base_url, ADMIN_EMAIL)
+    paths = crawl(page, base_url, "/admin/", within="/admin/")
+    assert "/admin/" in paths
+    problems = _check_pages(page, base_url, paths)
+    assert not problems, problems
+
+
+def test_sign_in_errors_are_accessible_and_summarised(page, base_url):
+    page.goto(base_url + "/admin/sign-in")
+    page.click("button[type=submit]")
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert summary.locator("a").first.get_attribute("href") == "#email"
+    assert not axe_violations(page)
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(page, base_url):
+    page.goto(base_url + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_pages_work_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    for path in ("/", "/figures", "/case-studies", "/about"):
+        response = page.goto(base_url + path)
+        assert response.status == 200
+        assert page.locator("h1").count() == 1
+    context.close()
