@@ -101,6 +101,7 @@ class Config:
 
     # HTTP caching of public pages
     PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 60)  # seconds
+    CACHE_CHECK_SECONDS = float(os.environ.get("CACHE_CHECK_SECONDS", "1"))  # seconds between version checks
     STATIC_CACHE_SECONDS = 365 * 24 * 3600  # one year: static URLs carry a content hash
     SEND_FILE_MAX_AGE_DEFAULT = STATIC_CACHE_SECONDS
     COMPRESS_MIMETYPES = [
@@ -139,6 +140,7 @@ class TestConfig(Config):
     SHOW_DEV_MAIL = False
     MAIL_SERVER = ""
     PUBLIC_CACHE_SECONDS = 60
+    CACHE_CHECK_SECONDS = 0.0  # always check, so tests see every change at once
     X_API_KEY = X_API_SECRET = X_ACCESS_TOKEN = X_ACCESS_TOKEN_SECRET = X_BEARER_TOKEN = ""
 
 

@@ -78,6 +78,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
 
+    from campaign import http_cache
+
+    http_cache.init_app(app)
+
     from campaign import models  # noqa: F401  (the schema must be known before first use)
 
 

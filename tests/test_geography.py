@@ -247,8 +247,14 @@ def test_classify_examples(postcode: str, location: str, council: str | None, fl
 
 @pytest.mark.parametrize(
     ("postcode", "candidate"),
-    [("BL0 0AA", "rossendale"), ("BL6 7AA", "chorley"), ("BL7 0AA", "blackburn-with-darwen"),
-     ("OL12 8AA", "rossendale"), ("L37 1AA", "west-lancashire"), ("WN6 9AA", "west-lancashire")],
+    [
+        ("BL0 0AA", "rossendale"),
+        ("BL6 7AA", "chorley"),
+        ("BL7 0AA", "blackburn-with-darwen"),
+        ("OL12 8AA", "rossendale"),
+        ("L37 1AA", "west-lancashire"),
+        ("WN6 9AA", "west-lancashire"),
+    ],
 )
 def test_outside_districts_name_their_lancashire_edge(postcode: str, candidate: str) -> None:
     result = classify_postcode(postcode)

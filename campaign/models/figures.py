@@ -79,6 +79,9 @@ class FinancialYear(db.Model):
     source_text: Mapped[str] = mapped_column(String(300), default="")
     source_url: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # True when the amounts were worked out from imported transactions, so a later import may update them;
+    # amounts staff typed in from a document are never overwritten by imports.
+    computed_from_spend: Mapped[bool] = mapped_column(default=False)
     is_demo: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

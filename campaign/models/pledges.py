@@ -30,6 +30,26 @@ COMMITMENTS = {
     "environment": "Reduce our environmental impact",
     "vcse": "Support the voluntary and community sector",
 }
+SECTORS = {
+    "agriculture": "Agriculture, forestry and fishing",
+    "manufacturing": "Manufacturing and engineering",
+    "construction": "Construction",
+    "energy": "Energy, water and waste",
+    "retail": "Retail and wholesale",
+    "transport": "Transport and logistics",
+    "hospitality": "Hospitality, food and tourism",
+    "digital": "Digital, media and communications",
+    "finance": "Finance and insurance",
+    "property": "Property",
+    "professional": "Professional and business services",
+    "facilities": "Facilities, cleaning and security",
+    "education": "Education and training",
+    "health": "Health and social care",
+    "arts": "Arts, culture, sport and leisure",
+    "community": "Community and voluntary services",
+    "public": "Public administration and emergency services",
+    "other": "Another sector",
+}
 STATUSES = ("pending", "confirmed", "live", "hidden", "withdrawn")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
@@ -37,6 +37,20 @@ class Supplier(db.Model):
     )
 
 
+class SupplierAlias(db.Model):
+    """Another name a supplier appears under in spend files, matched to the register by staff."""
+
+    __tablename__ = "supplier_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supplier: Mapped[Supplier] = relationship()
+
+
 class ImportMapping(db.Model):
     """Which column holds which field, remembered for files with the same headers."""
 
@@ -60,10 +74,28 @@ class SpendImport(db.Model):
     header_signature: Mapped[str] = mapped_column(String(64))
     mapping: Mapped[dict] = mapped_column(JSON)
     row_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Rows new to the database; the rest of row_count were already there from an overlapping file.
+    added_count: Mapped[int] = mapped_column(Integer, default=0)
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StagedUpload(db.Model):
+    """A spend file between upload and import, kept in the database so any app instance can finish it."""
+
+    __tablename__ = "staged_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict | None] = mapped_column(JSON)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class SpendTransaction(db.Model):

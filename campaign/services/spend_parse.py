@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import gc
 import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -151,9 +154,23 @@ def _read_records(text: str) -> list[tuple[int, list[str]]]:
         # row 7 in Excel even when a quoted cell contains a line break.
         return list(enumerate(reader, start=1))
     except csv.Error as exc:
-        raise FileFormatError(
-            f"Line {reader.line_num}: the file could not be read as CSV ({exc})"
-        ) from exc
+        raise FileFormatError(f"Line {reader.line_num}: the file could not be read as CSV ({exc})") from exc
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects."""
+    # Parsing allocates a list and a tuple per CSV row but never creates
+    # reference cycles, so the collector only rescans the growing row list
+    # again and again: about a third of the time for a 100,000-row file.
+    # Plain reference counting still frees everything as usual.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_table(data: bytes) -> ParsedTable:
@@ -161,8 +178,9 @@ def read_table(data: bytes) -> ParsedTable:
     text = decode_csv(data)
     if "\x00" in text:
         raise FileFormatError("This does not look like a CSV file (it contains binary data)")
-    # Joining the cells tests "every cell blank" in C; this runs on every row.
-    records = [(line, cells) for line, cells in _read_records(text) if "".join(cells).strip()]
+    with _gc_paused():
+        # Joining the cells tests "every cell blank" in C; this runs on every row.
+        records = [(line, cells) for line, cells in _read_records(text) if "".join(cells).strip()]
     if not records:
         raise FileFormatError("The file is empty")
 
@@ -332,9 +350,9 @@ _OTHER_KNOWN_HEADERS = (
     "capital or revenue",
 )
 
-_KNOWN_HEADERS: frozenset[str] = frozenset(
-    alias for aliases in _ALIASES.values() for alias in aliases
-) | frozenset(_OTHER_KNOWN_HEADERS)
+_KNOWN_HEADERS: frozenset[str] = frozenset(alias for aliases in _ALIASES.values() for alias in aliases) | frozenset(
+    _OTHER_KNOWN_HEADERS
+)
 
 # Words that turn an otherwise matching header into a different column,
 # e.g. "Supplier ID" is a code, not a name.
@@ -362,9 +380,7 @@ def _fallback_match(field_name: str, words: set[str]) -> bool:
     if field_name == "reference":
         if words & _SUPPLIER_WORDS:
             return False
-        return bool(words & {"ref", "reference"}) or (
-            "transaction" in words and bool(words & {"number", "no", "id"})
-        )
+        return bool(words & {"ref", "reference"}) or ("transaction" in words and bool(words & {"number", "no", "id"}))
     return False
 
 
@@ -557,9 +573,7 @@ def is_redacted(supplier_text: str) -> bool:
     # Loose patterns only for words that never appear in a company's name;
     # short words like "individual" must be the whole cell ("Individual Homes
     # Ltd" is a real builder).
-    return bool(
-        words in _REDACTED_EXACT or _REDACTION_WORD_RE.search(words) or _PERSONAL_DATA_RE.search(words)
-    )
+    return bool(words in _REDACTED_EXACT or _REDACTION_WORD_RE.search(words) or _PERSONAL_DATA_RE.search(words))
 
 
 _SUPPLIER_DROP_RE = re.compile(r"['’`.]")
@@ -620,9 +634,7 @@ def _is_total_label(cell: str) -> bool:
     return _SPACE_RE.sub(" ", text.rstrip(":")).strip() in _TOTAL_LABELS
 
 
-def _validate_mapping(
-    mapping: dict[str, int | None], headers: list[str]
-) -> tuple[int, int, int, int | None]:
+def _validate_mapping(mapping: dict[str, int | None], headers: list[str]) -> tuple[int, int, int, int | None]:
     """Check the mapping and return the (date, supplier, amount, reference) columns."""
     missing = [FIELD_LABELS[f] for f in REQUIRED_FIELDS if mapping.get(f) is None]
     if missing:
@@ -638,9 +650,7 @@ def _validate_mapping(
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(headers):
             raise MappingError(f"{FIELD_LABELS[field_name]} points at a column that is not in the file")
         if index in seen:
-            raise MappingError(
-                f"{FIELD_LABELS[field_name]} and {FIELD_LABELS[seen[index]]} cannot use the same column"
-            )
+            raise MappingError(f"{FIELD_LABELS[field_name]} and {FIELD_LABELS[seen[index]]} cannot use the same column")
         seen[index] = field_name
     by_field = {name: index for index, name in seen.items()}
     return by_field["date"], by_field["supplier"], by_field["amount"], by_field.get("reference")
@@ -650,6 +660,14 @@ def preview(data: bytes, mapping: dict[str, int | None]) -> Preview:
     """Parse every row of a spend file with the given column mapping."""
     table = read_table(data)
     date_col, supplier_col, amount_col, reference_col = _validate_mapping(mapping, table.headers)
+    with _gc_paused():
+        return _preview_rows(table, date_col, supplier_col, amount_col, reference_col)
+
+
+def _preview_rows(
+    table: ParsedTable, date_col: int, supplier_col: int, amount_col: int, reference_col: int | None
+) -> Preview:
+    """Turn the table's rows into good rows, errors and skipped rows."""
 
     rows: list[ParsedRow] = []
     errors: list[RowError] = []

@@ -1,0 +1,132 @@
+"""A content version that says when any public page may have changed, shared by every instance.
+
+Any change to what public pages show (figures, spend, content, live pledges, approved
+posts) writes a new version token in the same transaction. Each process keeps rendered
+pages keyed by that token and looks the token up at most once every CACHE_CHECK_SECONDS,
+so a change shows at once on the instance that made it and within that time on the others.
+Losing the cache is always safe: pages are simply rendered again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from campaign.models import (
+    CaseStudy, Contract, FinancialYear, HashtagPost, HeadlineFigure, Pledge, Quote, SiteState,
+    SpendTransaction, StoredImage, Supplier,
+)
+
+VERSION_KEY = "content_version"
+PUBLIC_MODELS = (CaseStudy, Contract, FinancialYear, HashtagPost, HeadlineFigure, Quote,
+                 SpendTransaction, StoredImage, Supplier)
+
+
+@dataclass
+class PageCache:
+    """Rendered pages for one process, valid while the content version stays the same."""
+
+    check_seconds: float
+    max_entries: int = 512
+    version: str | None = None
+    checked_at: float = 0.0
+    pages: OrderedDict = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current_version(self, session: Session) -> str:
+        """The content version, read from the database at most once every `check_seconds`."""
+        now = time.monotonic()
+        if self.version is None or now - self.checked_at >= self.check_seconds:
+            version = session.scalar(select(SiteState.value).where(SiteState.key == VERSION_KEY)) or "0"
+            with self.lock:
+                if version != self.version:
+                    self.pages.clear()
+                self.version, self.checked_at = version, now
+        return self.version
+
+    def get(self, key: str, version: str):
+        """A page rendered at this version, or None."""
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is None or entry[0] != version:
+                return None
+            self.pages.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, version: str, value) -> None:
+        """Keep a rendered page, dropping the least recently used beyond the limit."""
+        with self.lock:
+            self.pages[key] = (version, value)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.max_entries:
+                self.pages.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop everything, so the next request reads the version again."""
+        with self.lock:
+            self.version = None
+            self.pages.clear()
+
+
+def _touches_public_content(session: Session) -> bool:
+    """Whether the flush changes anything a public page shows."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, PUBLIC_MODELS):
+            return True
+        if isinstance(obj, Pledge):
+            # Only pledges that are or were live change public pages; pending sign-ups do not.
+            if obj.status == "live" or "live" in _status_history(obj):
+                return True
+    return False
+
+
+def _status_history(pledge: Pledge) -> set[str]:
+    """Every status the pledge has had in this transaction."""
+    added, unchanged, deleted = inspect(pledge).attrs.status.history
+    return {*(added or ()), *(unchanged or ()), *(deleted or ())}
+
+
+def bump_version(connection) -> None:
+    """Write a new content version (insert the row the first time)."""
+    token = secrets.token_hex(8)
+    result = connection.execute(update(SiteState).where(SiteState.key == VERSION_KEY).values(value=token))
+    if result.rowcount == 0:
+        dialect = connection.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        connection.execute(
+            insert(SiteState).values(key=VERSION_KEY, value=token).on_conflict_do_update(
+                index_elements=[SiteState.key], set_={"value": token}
+            )
+        )
+
+
+def install(session_factory, on_commit) -> None:
+    """Bump the version in the same transaction as any public change, and tell this process after commit."""
+
+    @event.listens_for(session_factory, "before_flush")
+    def _before_flush(session, _context, _instances):
+        if _touches_public_content(session):
+            session.info["content_changed"] = True
+
+    @event.listens_for(session_factory, "after_flush")
+    def _after_flush(session, _context):
+        if session.info.pop("content_changed", False):
+            bump_version(session.connection())
+            session.info["bumped"] = True
+
+    @event.listens_for(session_factory, "after_commit")
+    def _after_commit(session):
+        if session.info.pop("bumped", False):
+            on_commit()
+
+    @event.listens_for(session_factory, "after_rollback")
+    def _after_rollback(session):
+        session.info.pop("bumped", None)
+        session.info.pop("content_changed", None)
