@@ -350,9 +350,7 @@ _OTHER_KNOWN_HEADERS = (
     "capital or revenue",
 )
 
-_KNOWN_HEADERS: frozenset[str] = frozenset(alias for aliases in _ALIASES.values() for alias in aliases) | frozenset(
-    _OTHER_KNOWN_HEADERS
-)
+_KNOWN_HEADERS: frozenset[str] = frozenset(_OTHER_KNOWN_HEADERS).union(*_ALIASES.values())
 
 # Words that turn an otherwise matching header into a different column,
 # e.g. "Supplier ID" is a code, not a name.
