@@ -12,6 +12,7 @@ from flask import Flask, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from campaign.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 from config import CONFIGS
@@ -34,11 +35,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """Whole-number URL parts that fit a database id, so a huge number is a 404, never an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the app for an environment: development (default), test or production."""
     config_name = config_name or os.environ.get("APP_ENV", "development")
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.config.from_object(config_class)
     app.config.update(overrides)
     _check_config(app)
@@ -49,6 +59,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_input_guard(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
@@ -157,6 +168,28 @@ def register_template_helpers(app: Flask) -> None:
             values["v"] = _static_hash(values["filename"])
 
     formatting.register(app)
+
+
+def register_input_guard(app: Flask) -> None:
+    """Refuse NUL characters anywhere in a request: no database text column can store them."""
+    from flask import abort
+
+    @app.url_value_preprocessor
+    def refuse_nul_in_url(_endpoint, values):
+        if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+            abort(404)
+
+    @app.before_request
+    def refuse_nul_in_input():
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"
+        ):
+            fields = request.form.items(multi=True)
+        else:
+            fields = ()
+        for _key, value in (*request.args.items(multi=True), *fields):
+            if "\x00" in value:
+                abort(400, description="Remove the hidden control characters from what you typed, then try again.")
 
 
 def register_security_headers(app: Flask) -> None:

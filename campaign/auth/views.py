@@ -108,6 +108,14 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form), status
 
 
+@bp.after_request
+def private_headers(response):
+    """Sign-in pages are never indexed and never kept by shared caches."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session. A POST with a CSRF token, so a link elsewhere cannot sign staff out."""

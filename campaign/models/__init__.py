@@ -6,11 +6,14 @@ from campaign.models.figures import FinancialYear, HeadlineFigure
 from campaign.models.outbox import OutboxMessage
 from campaign.models.pledges import Pledge, PledgeToken
 from campaign.models.social import HashtagPost, SiteState, SocialPost
-from campaign.models.spend import Contract, ImportMapping, SpendImport, SpendTransaction, Supplier
+from campaign.models.spend import (
+    Contract, ImportMapping, SpendImport, SpendTransaction, StagedUpload, Supplier, SupplierAlias,
+)
 from campaign.models.staff import StaffUser
 
 __all__ = [
     "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
     "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
-    "SocialPost", "SpendImport", "SpendTransaction", "StaffUser", "StoredImage", "Supplier",
+    "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffUser", "StoredImage", "Supplier",
+    "SupplierAlias",
 ]

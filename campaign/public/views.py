@@ -9,8 +9,9 @@ from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models import StoredImage
 from campaign.public import bp
-from campaign.services import content, figures
+from campaign.services import content, figures, social
 from campaign.services.seed import PLEDGE_SOURCE, PLEDGE_WORDING
+from campaign.social import sharing
 
 
 @bp.route("/")
@@ -24,6 +25,8 @@ def home():
         pledge_source=PLEDGE_SOURCE,
         quotes=content.supplier_quotes(db.session),
         case_studies=content.published_case_studies(db.session),
+        hashtag_posts=social.approved_hashtag_posts(db.session, limit=3),
+        **sharing.for_home(db.session),
     )
 
 
@@ -48,7 +51,10 @@ def case_study(slug: str):
     study = content.published_case_study(db.session, slug)
     if study is None:
         abort(404)
-    return render_template("public/case_study.html", study=study, body=content.case_study_body(study))
+    return render_template(
+        "public/case_study.html", study=study, body=content.case_study_body(study),
+        **sharing.for_case_study(db.session, study),
+    )
 
 
 @bp.route("/figures")
@@ -56,11 +62,13 @@ def case_study(slug: str):
 def figures_page():
     """Every headline figure with its source, and spend year by year."""
     years = figures.yearly_spend(db.session)
+    shown = figures.headline(db.session)
     return render_template(
         "public/figures.html",
-        figures=figures.headline(db.session),
+        figures=shown,
         years=years,
         chart=content.spend_chart(years),
+        **sharing.for_figures(db.session, shown),
     )
 
 

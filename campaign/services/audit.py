@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from campaign.models import AuditEvent, StaffUser
@@ -56,3 +56,33 @@ def record(
     )
     session.add(event)
     return event
+
+
+PAGE_SIZE = 50
+
+
+def events(
+    session: Session, staff_id: int | None = None, entity_type: str | None = None, page: int = 1
+) -> tuple[list[AuditEvent], int]:
+    """One page of the audit log, newest first, filtered by person and type; and the number of pages."""
+    conditions = []
+    if staff_id is not None:
+        conditions.append(AuditEvent.staff_id == staff_id)
+    if entity_type:
+        conditions.append(AuditEvent.entity_type == entity_type)
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(*conditions)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return list(rows), pages
+
+
+def entity_types(session: Session) -> list[str]:
+    """Every type of thing the log has entries for, for the filter."""
+    return list(session.scalars(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))

@@ -77,7 +77,8 @@ class CardSpec:
 
 def campaign_card(session: Session) -> CardSpec:
     """The campaign's card, with its leading headline figure (or the pledge if none is published)."""
-    shown = figures.headline(session)
+    # A computed figure with no data yet reads "not known": the next one leads instead.
+    shown = [figure for figure in figures.headline(session) if figure.value is not None]
     if not shown:
         return CardSpec(
             kind="campaign",
@@ -99,9 +100,11 @@ def campaign_card(session: Session) -> CardSpec:
 
 def case_study_card(session: Session, slug: str) -> CardSpec | None:
     """A published case study's card, with its key figure where it has one."""
-    study = session.scalars(
-        select(CaseStudy).where(CaseStudy.slug == slug, CaseStudy.status == "published")
-    ).unique().one_or_none()
+    study = (
+        session.scalars(select(CaseStudy).where(CaseStudy.slug == slug, CaseStudy.status == "published"))
+        .unique()
+        .one_or_none()
+    )
     if study is None:
         return None
     if study.key_figure:
@@ -122,12 +125,16 @@ def case_study_card(session: Session, slug: str) -> CardSpec | None:
     )
 
 
-def organisation_card(session: Session, slug: str) -> CardSpec | None:
-    """A live pledge's card: "<Organisation> is Backing Lancashire", with its logo if it has one."""
+def organisation_card(session: Session, slug: str, hold_unreviewed: bool = True) -> CardSpec | None:
+    """A live pledge's card: "<Organisation> is Backing Lancashire", with its logo if it has one.
+
+    With pre-moderation (`hold_unreviewed`), a logo staff have not yet seen is left off, as it is
+    on the organisation's page.
+    """
     pledge = session.scalars(select(Pledge).where(Pledge.slug == slug, Pledge.status == "live")).unique().one_or_none()
     if pledge is None or not pledge.organisation_name:
         return None
-    logo = pledge.logo
+    logo = None if hold_unreviewed and pledge.needs_review else pledge.logo
     return CardSpec(
         kind="organisation",
         kicker="Signed the Backing Lancashire pledge",
@@ -369,7 +376,7 @@ def _logo_image(data: bytes | None, box: int) -> Image.Image | None:
 
 
 def _organisation_card(spec: CardSpec, logo_data: bytes | None) -> Image.Image:
-    """"<Organisation> is Backing Lancashire", with the logo on a white tile when there is one."""
+    """ "<Organisation> is Backing Lancashire", with the logo on a white tile when there is one."""
     image, draw = _frame(spec.kicker)
     left = MARGIN
     space = CONTENT_BOTTOM - CONTENT_TOP
@@ -377,12 +384,14 @@ def _organisation_card(spec: CardSpec, logo_data: bytes | None) -> Image.Image:
     if logo is not None:
         tile = 270
         top = CONTENT_TOP + (space - tile) // 2
-        draw.rounded_rectangle([MARGIN, top, MARGIN + tile, top + tile], radius=16, fill=WHITE, outline=(185, 179, 168), width=2)
+        draw.rounded_rectangle(
+            [MARGIN, top, MARGIN + tile, top + tile], radius=16, fill=WHITE, outline=(185, 179, 168), width=2
+        )
         image.paste(logo, (MARGIN + (tile - logo.width) // 2, top + (tile - logo.height) // 2), logo)
         left = MARGIN + tile + 48
     width = WIDTH - MARGIN - left
     tagline = fit(spec.body, BOLD, width, 70, 54, 40, max_lines=1)
-    name = fit(spec.headline, BOLD, width, space - tagline.height - 12, 84, 36, max_lines=3, leading=1.12)
+    name = fit(spec.headline, BOLD, width, space - tagline.height - 12, 84, 36, max_lines=4, leading=1.12)
     y = CONTENT_TOP + max(0, (space - name.height - 12 - tagline.height) // 2)
     y = _draw_block(draw, name, left, y, INK)
     _draw_block(draw, tagline, left, y + 12, ROSE)
@@ -393,5 +402,6 @@ def render(spec: CardSpec, logo_data: bytes | None = None) -> bytes:
     """Draw a card and return it as PNG bytes (the same bytes every time for the same spec)."""
     image = _organisation_card(spec, logo_data) if spec.kind == "organisation" else _figure_card(spec)
     output = io.BytesIO()
-    image.save(output, "PNG", optimize=True)
+    # zlib's default level: "optimize" would save a few kilobytes for four times the drawing time.
+    image.save(output, "PNG", compress_level=6)
     return output.getvalue()

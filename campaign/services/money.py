@@ -38,12 +38,10 @@ def parse_pounds(text: str, allow_negative: bool = False) -> int:
     value = _decimal(text, allow_sign=True)
     if value < 0 and not allow_negative:
         raise ValueError(text)
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    # Size first: quantize() fails on numbers longer than Decimal's precision.
+    if abs(value) * 100 > MAX_PENCE or value != value.quantize(Decimal("0.01")):
         raise ValueError(text)
-    pence = int(value * 100)
-    if abs(pence) > MAX_PENCE:
-        raise ValueError(text)
-    return pence
+    return int(value * 100)
 
 
 def parse_percent(text: str) -> int:
@@ -57,7 +55,7 @@ def parse_percent(text: str) -> int:
 def parse_count(text: str) -> int:
     """A whole number as typed ("1,234" or "1234"), not negative."""
     value = _decimal(text, allow_sign=False)
-    if value != value.to_integral_value() or value > MAX_COUNT:
+    if value > MAX_COUNT or value != value.to_integral_value():
         raise ValueError(text)
     return int(value)
 

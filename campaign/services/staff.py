@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 from campaign.models import StaffUser
 from campaign.models.common import utcnow
 from campaign.models.staff import ROLES
+from campaign.services import audit
+
+# What the audit log may keep about an account: never the password hash.
+AUDITED_FIELDS = ["email", "name", "role", "active"]
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -41,6 +45,8 @@ def normalise_email(email: str) -> str:
 
 def find_by_email(session: Session, email: str) -> StaffUser | None:
     """The account with this email, if any."""
+    if "\x00" in email:
+        return None  # no stored address has one, and PostgreSQL refuses to compare text containing NUL
     return session.scalar(select(StaffUser).where(func.lower(StaffUser.email) == normalise_email(email)))
 
 
@@ -50,8 +56,10 @@ def check_password_strength(password: str) -> None:
         raise StaffError(f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def create(session: Session, email: str, name: str, role: str, password: str) -> StaffUser:
-    """Add a staff account with a hashed password."""
+def create(
+    session: Session, email: str, name: str, role: str, password: str, actor: StaffUser | None = None
+) -> StaffUser:
+    """Add a staff account with a hashed password; `actor` is who added it (None for the command line)."""
     email = normalise_email(email)
     if "@" not in email:
         raise StaffError("Enter an email address in the correct format, like name@example.org")
@@ -62,20 +70,93 @@ def create(session: Session, email: str, name: str, role: str, password: str) ->
     check_password_strength(password)
     if find_by_email(session, email) is not None:
         raise StaffError(f"There is already an account for {email}")
+    if len(name.strip()) > 120:
+        raise StaffError("Enter a name of 120 characters or fewer")
+    if len(email) > 254:
+        raise StaffError("Enter an email address of 254 characters or fewer")
     user = StaffUser(email=email, name=name.strip(), role=role, password_hash="", session_version=0)
     user.set_password(password)
     session.add(user)
+    session.flush()
+    audit.record(
+        session, actor, "create", "staff", user.id, f"Added {role} account for {email}",
+        after=audit.snapshot(user, AUDITED_FIELDS),
+    )
     session.commit()
     return user
 
 
-def set_password(session: Session, user: StaffUser, password: str) -> None:
+def set_password(session: Session, user: StaffUser, password: str, actor: StaffUser | None = None) -> None:
     """Change a password, lift any lockout and end the account's other sessions."""
     check_password_strength(password)
     user.set_password(password)
     user.failed_sign_ins = 0
     user.first_failed_at = None
     user.locked_until = None
+    audit.record(session, actor, "set_password", "staff", user.id, f"Set a new password for {user.email}")
+    session.commit()
+
+
+def all_staff(session: Session) -> list[StaffUser]:
+    """Every staff account, active ones first, then by name."""
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name)))
+
+
+def _active_admins(session: Session) -> int:
+    """How many accounts can still manage staff."""
+    return session.scalar(
+        select(func.count(StaffUser.id)).where(StaffUser.role == "admin", StaffUser.active.is_(True))
+    ) or 0
+
+
+def update(session: Session, user: StaffUser, name: str, role: str, actor: StaffUser | None) -> None:
+    """Change a person's name or role; the last active admin cannot stop being one."""
+    if role not in ROLES:
+        raise StaffError(f"Choose a role: {' or '.join(ROLES)}")
+    if not name.strip():
+        raise StaffError("Enter the person's name")
+    if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:
+        raise StaffError("Make someone else an admin before changing this account: the site needs at least one")
+    before = audit.snapshot(user, AUDITED_FIELDS)
+    user.name = name.strip()
+    if role != user.role:
+        # A role change takes effect at once: end sessions that were started with the old role.
+        user.session_version = (user.session_version or 0) + 1
+    user.role = role
+    audit.record(
+        session, actor, "update", "staff", user.id, f"Changed account for {user.email}",
+        before=before, after=audit.snapshot(user, AUDITED_FIELDS),
+    )
+    session.commit()
+
+
+def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser | None) -> None:
+    """Disable an account (ending its sessions) or enable it again."""
+    if not active:
+        if actor is not None and actor.id == user.id:
+            raise StaffError("You cannot disable your own account")
+        if user.role == "admin" and user.active and _active_admins(session) <= 1:
+            raise StaffError("Make someone else an admin before disabling this account: the site needs at least one")
+    if user.active == active:
+        return
+    before = audit.snapshot(user, AUDITED_FIELDS)
+    user.active = active
+    if not active:
+        user.session_version = (user.session_version or 0) + 1
+    audit.record(
+        session, actor, "enable" if active else "disable", "staff", user.id,
+        f"{'Enabled' if active else 'Disabled'} account for {user.email}",
+        before=before, after=audit.snapshot(user, AUDITED_FIELDS),
+    )
+    session.commit()
+
+
+def unlock(session: Session, user: StaffUser, actor: StaffUser | None) -> None:
+    """Lift a sign-in pause early, for someone whose identity staff have checked."""
+    user.failed_sign_ins = 0
+    user.first_failed_at = None
+    user.locked_until = None
+    audit.record(session, actor, "unlock", "staff", user.id, f"Lifted the sign-in pause on {user.email}")
     session.commit()
 
 

@@ -1,17 +1,18 @@
 """initial schema
 
-Revision ID: b6fe1561859e
+Revision ID: b2d0929a191b
 Revises: 
-Create Date: 2026-11-21 20:58:36.299745
+Create Date: 2026-11-21 22:40:33.770596
 
 """
 from alembic import op
 import sqlalchemy as sa
 import campaign.models.common
+import campaign.models.common
 
 
 # revision identifiers, used by Alembic.
-revision = 'b6fe1561859e'
+revision = 'b2d0929a191b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -31,6 +32,7 @@ def upgrade():
     sa.Column('source_text', sa.String(length=300), nullable=False),
     sa.Column('source_url', sa.String(length=500), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('computed_from_spend', sa.Boolean(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('updated_at', campaign.models.common.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('lancashire_spend_pence IS NULL OR total_spend_pence IS NULL OR lancashire_spend_pence <= total_spend_pence', name=op.f('ck_financial_year_lancashire_within_total')),
@@ -284,6 +286,7 @@ def upgrade():
     sa.Column('header_signature', sa.String(length=64), nullable=False),
     sa.Column('mapping', sa.JSON(), nullable=False),
     sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('added_count', sa.Integer(), nullable=False),
     sa.Column('skipped_count', sa.Integer(), nullable=False),
     sa.Column('total_pence', sa.BigInteger(), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
@@ -292,6 +295,36 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_spend_import')),
     sa.UniqueConstraint('file_sha256', name=op.f('uq_spend_import_file_sha256'))
     )
+    op.create_table('staged_upload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=True),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', campaign.models.common.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_user.id'], name=op.f('fk_staged_upload_staff_id_staff_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staged_upload')),
+    sa.UniqueConstraint('token', name=op.f('uq_staged_upload_token'))
+    )
+    with op.batch_alter_table('staged_upload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staged_upload_created_at'), ['created_at'], unique=False)
+
+    op.create_table('supplier_alias',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('name_key', sa.String(length=300), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', campaign.models.common.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['supplier_id'], ['supplier.id'], name=op.f('fk_supplier_alias_supplier_id_supplier'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier_alias')),
+    sa.UniqueConstraint('name_key', name=op.f('uq_supplier_alias_name_key'))
+    )
+    with op.batch_alter_table('supplier_alias', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supplier_alias_supplier_id'), ['supplier_id'], unique=False)
+
     op.create_table('contract',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
@@ -433,6 +466,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_contract_supplier_id'))
 
     op.drop_table('contract')
+    with op.batch_alter_table('supplier_alias', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_alias_supplier_id'))
+
+    op.drop_table('supplier_alias')
+    with op.batch_alter_table('staged_upload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staged_upload_created_at'))
+
+    op.drop_table('staged_upload')
     op.drop_table('spend_import')
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.drop_index('ix_pledge_status_name_key')

@@ -1,0 +1,1 @@
+"""The `flask` command groups each part of the site adds."""

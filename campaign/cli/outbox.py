@@ -1,0 +1,90 @@
+"""`flask outbox`: send what is waiting in the outbox, once or in a loop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
+
+from campaign.extensions import db
+from campaign.models.common import utcnow
+from campaign.services import mailer, outbox, pledges  # noqa: F401  (mailer registers the email sender)
+
+cli = AppGroup("outbox", help="Send the emails (and X posts) waiting in the outbox.")
+
+DAILY = 24 * 3600  # seconds
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _describe(report: outbox.SendReport) -> str:
+    return f"Sent {report.sent}, will retry {report.retrying}, gave up on {report.failed}."
+
+
+@cli.command("send")
+@click.option("--batch", default=50, show_default=True, help="The most messages to send in this run.")
+def send(batch: int) -> None:
+    """Send one batch of due messages, then stop."""
+    if not outbox.ready_channels():
+        click.echo("No channel can send: set MAIL_SERVER (or run in development for /dev/mail).")
+        return
+    click.echo(_describe(outbox.send_due(db.session, _worker_id(), batch=batch)))
+
+
+def daily_jobs() -> str:
+    """The once-a-day work: delete stale pending pledges, and queue the staff digest."""
+    settings = pledges.Settings.from_config(current_app.config)
+    removed = pledges.purge(db.session, settings)
+    digest = pledges.send_staff_digest(db.session, settings)
+    return f"Deleted {removed} unconfirmed pledge(s); {'queued' if digest else 'no'} staff digest."
+
+
+@cli.command("worker")
+@click.option("--interval", default=10, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--batch", default=50, show_default=True, help="The most messages to send in one pass.")
+@click.option("--quiet", is_flag=True, help="Only report problems.")
+def worker(interval: int, batch: int, quiet: bool) -> None:
+    """Keep sending due messages until stopped (Ctrl+C or SIGTERM); run the daily jobs once a day."""
+    worker_id = _worker_id()
+    stopping = False
+
+    def stop(signum, frame):
+        """Finish the message in hand, then stop."""
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not quiet:
+        click.echo(f"Outbox worker {worker_id} started; checking every {interval}s.")
+    next_daily = 0.0
+    while not stopping:
+        try:
+            if time.monotonic() >= next_daily:
+                summary = daily_jobs()
+                next_daily = time.monotonic() + DAILY
+                if not quiet:
+                    click.echo(f"{utcnow():%Y-%m-%d %H:%M} {summary}")
+            report = outbox.send_due(db.session, worker_id, batch=batch)
+        except OperationalError as error:
+            db.session.rollback()
+            click.echo(f"Database unavailable, trying again shortly: {error.orig}", err=True)
+            report = outbox.SendReport()
+        if report.claimed and not quiet:
+            click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} {_describe(report)}")
+        if report.claimed >= batch:
+            continue  # more may be waiting: carry straight on
+        for _ in range(interval):
+            if stopping:
+                break
+            time.sleep(1)
+    if not quiet:
+        click.echo("Outbox worker stopped.")

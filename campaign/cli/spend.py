@@ -1,0 +1,89 @@
+"""`flask spend`: import transparency spend files from scripts, and refresh the yearly totals."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from campaign.extensions import db
+from campaign.formatting import pounds
+from campaign.services import spend_import
+
+cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    help="Which column holds each field, like 'date=Payment Date,supplier=Supplier Name,amount=Net Amount,"
+    "reference=Transaction Number'. Columns are header names or indexes counting from 0. "
+    "Without it, the mapping remembered for these headers (or a proposal from the header names) is used.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be imported, and every row error, without saving.")
+def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
+    """Import FILE, leaving out rows with errors (listed) and payments already imported."""
+    data = file.read_bytes()
+    try:
+        headers = spend_import.read_headers(data)
+        if mapping:
+            columns = spend_import.parse_mapping_option(mapping, headers)
+        else:
+            proposed, remembered = spend_import.mapping_for(db.session, headers)
+            columns = spend_import.parse_mapping_option(
+                ",".join(f"{key}={index}" for key, index in proposed.items() if index is not None), headers
+            )
+            source = "the mapping remembered for these headers" if remembered else "the proposed mapping"
+            chosen = ", ".join(f"{key}={headers[index]!r}" for key, index in columns.items() if index is not None)
+            click.echo(f"Using {source}: {chosen}")
+        started = time.perf_counter()
+        preview = spend_import.preview_data(db.session, data, columns)
+    except spend_import.SpendImportError as error:
+        raise click.ClickException(str(error)) from None
+
+    parsed = preview.parsed
+    for error in parsed.errors:
+        click.echo(error.message, err=True)
+    click.echo(
+        f"{parsed.row_count:,} payments read, total {pounds(parsed.total_pence, exact=True)}; "
+        f"{len(parsed.errors):,} rows with errors left out; {len(parsed.skipped):,} rows skipped; "
+        f"{preview.already_imported:,} already imported."
+    )
+    for year in preview.years:
+        click.echo(f"  {year.label}: {year.count:,} payments, {pounds(year.total_pence, exact=True)}")
+    if dry_run:
+        click.echo("Dry run: nothing was saved.")
+        return
+    try:
+        record = spend_import.import_data(db.session, file.name, data, columns, actor=None)
+    except spend_import.SpendImportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Imported {record.added_count:,} new payments from {file.name} in {time.perf_counter() - started:.1f}s. "
+        "Yearly totals are up to date."
+    )
+
+
+@cli.command("recompute")
+def recompute() -> None:
+    """Work out the yearly totals again from every imported payment."""
+    started = time.perf_counter()
+    result = spend_import.recompute_years(db.session)
+    db.session.commit()
+    click.echo(f"Updated {len(result.updated)} years in {time.perf_counter() - started:.2f}s.")
+    if result.documented:
+        click.echo("Left documented years as they are: " + ", ".join(str(year) for year in result.documented))
+    for problem in result.problems:
+        click.echo(problem, err=True)
+
+
+@cli.command("purge-uploads")
+def purge_uploads() -> None:
+    """Delete uploaded files that were never imported (older than 6 hours)."""
+    removed = spend_import.purge_stale(db.session)
+    db.session.commit()
+    click.echo(f"Deleted {removed} stale uploads.")

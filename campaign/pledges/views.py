@@ -1,0 +1,396 @@
+"""Views for the pledge: each checks its form, calls one service, and renders or redirects."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from campaign.extensions import db, limiter
+from campaign.formatting import long_date
+from campaign.http_cache import public_page
+from campaign.models.common import utcnow
+from campaign.models.pledges import COMMITMENTS
+from campaign.pledges import badge, bp
+from campaign.pledges.forms import (
+    ConfirmForm,
+    ManageForm,
+    PledgeForm,
+    ResendForm,
+    ResendLinkForm,
+    WallForm,
+    WithdrawForm,
+)
+from campaign.services import mailer, outbox, pledges, share, wall
+
+OPEN_DATA_CACHE_SECONDS = 300
+BADGE_CACHE_SECONDS = 24 * 3600
+
+
+def _settings() -> pledges.Settings:
+    return pledges.Settings.from_config(current_app.config)
+
+
+def _hold_unreviewed() -> bool:
+    """With pre-moderation, changes staff have not yet seen stay off the public pages."""
+    return _settings().moderation == "pre"
+
+
+def _pledge_limit() -> str:
+    return current_app.config["PLEDGE_RATE_LIMIT"]
+
+
+def _private(response):
+    """Pages reached by a secret link: never cached, indexed, or passed on in a Referer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _send(result: pledges.Outcome) -> None:
+    """Try the outcome's emails straight after commit; any that fail wait for the outbox worker."""
+    if result.messages:
+        outbox.send_now(db.session, result.messages)
+
+
+# Signing and confirming
+
+
+@bp.route("/pledge", methods=["GET", "POST"])
+@limiter.limit(_pledge_limit, methods=["POST"])
+def sign():
+    """The pledge form."""
+    form = PledgeForm()
+    if form.is_submitted() and form.is_bot():
+        # Look exactly like success, store nothing, and say nothing that would teach a bot.
+        return redirect(url_for(".check_email"), 303)
+    if form.validate_on_submit():
+        try:
+            result = pledges.sign(db.session, form.submission(), _settings())
+        except pledges.PledgeError as error:
+            form.organisation_name.errors.append(str(error))
+        else:
+            _send(result)
+            session["pledge_email"] = form.contact_email.data
+            return redirect(url_for(".check_email"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "pledges/sign.html", form=form, wording=pledges.wording("(your organisation)")
+    ), status
+
+
+@bp.route("/pledge/check-your-email")
+def check_email():
+    """Sent: the same page whether the organisation is new or had already signed."""
+    return _private(
+        render_template("pledges/check_email.html", email=session.get("pledge_email"), days=_settings().confirm_days)
+    )
+
+
+def _link_problem(state: str, token: str, pledge=None, status: int = 410):
+    """Explain an expired, used or unknown link and offer a fresh email."""
+    return _private(
+        (
+            render_template(
+                "pledges/link_problem.html",
+                state=state,
+                pledge=pledge,
+                link_form=ResendLinkForm(formdata=None, token=token),
+                email_form=ResendForm(formdata=None),
+            ),
+            404 if state == "unknown" else status,
+        )
+    )
+
+
+@bp.route("/pledge/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Opening the link shows a button; only pressing it (a POST) confirms, so mail scanners confirm nothing."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        result = pledges.confirm(db.session, token, _settings())
+        if result.state == "confirmed":
+            _send(result)
+            session["confirmed_slug"] = result.pledge.slug
+            return redirect(url_for(".thank_you", slug=result.pledge.slug), 303)
+        return _link_problem(result.state, token, result.pledge)
+    link = pledges.check_link(db.session, token)
+    if link.state != "valid":
+        return _link_problem(link.state, token, link.pledge)
+    status = 400 if form.is_submitted() else 200
+    return _private(
+        (
+            render_template(
+                "pledges/confirm.html", form=form, pledge=link.pledge, wording=pledges.wording(link.pledge.organisation_name)
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/pledge/resend", methods=["GET", "POST"])
+@limiter.limit(_pledge_limit, methods=["POST"])
+def resend():
+    """A fresh confirmation or manage link by email: from an old link, or by email address."""
+    if request.method == "POST" and "token" in request.form:
+        link_form = ResendLinkForm()
+        if not link_form.validate_on_submit():
+            abort(400)
+        result = pledges.resend_for_link(db.session, link_form.token.data, _settings())
+        if result.state == "limited":
+            return _private(
+                (render_template("pledges/resend_limited.html", limit=pledges.FRESH_LINKS_PER_DAY), 429)
+            )
+        _send(result)
+        return redirect(url_for(".resent"), 303)
+    form = ResendForm()
+    if form.validate_on_submit():
+        # The same answer whether or not the address signed a pledge, so the form reveals nothing.
+        _send(pledges.resend_for_email(db.session, form.email.data, _settings()))
+        session["pledge_email"] = form.email.data
+        return redirect(url_for(".resent"), 303)
+    status = 400 if form.is_submitted() else 200
+    return _private((render_template("pledges/resend.html", form=form), status))
+
+
+@bp.route("/pledge/new-link-sent")
+def resent():
+    """After asking for a fresh link."""
+    return _private(render_template("pledges/resent.html", email=session.get("pledge_email")))
+
+
+@bp.route("/pledge/thank-you/<slug>")
+def thank_you(slug: str):
+    """Straight after confirming: what happens next, and an invitation to share."""
+    pledge = pledges.thanked_pledge(db.session, slug)
+    if pledge is None or session.get("confirmed_slug") != slug:
+        if pledge is not None and pledge.is_live:
+            return redirect(url_for(".organisation", slug=slug))
+        abort(404)
+    if pledge.is_live:
+        page_url = mailer.absolute_url("pledges.organisation", slug=slug)
+        text = share.pledge_share_text(pledge.organisation_name)
+    else:
+        # Not on the wall until staff approve it, so invite others to sign instead.
+        page_url = mailer.absolute_url("pledges.sign")
+        text = share.campaign_share_text()
+    links = share.share_links(page_url, text, "Backing Lancashire")
+    return _private(render_template("pledges/thank_you.html", pledge=pledge, share_links=links))
+
+
+# The wall and organisation pages
+
+
+@bp.route("/pledges", endpoint="wall")
+@public_page
+def wall_page():
+    """Every live pledge: search, filter, sort, and the count by council area."""
+    form = WallForm(request.args)
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    counts = wall.area_counts(db.session)
+    context = {
+        "form": form,
+        "counts": counts,
+        "chart": wall.area_chart(counts),
+        "total": sum(count.count for count in counts),
+        "commitments": COMMITMENTS,
+    }
+    if not form.validate():
+        return render_template("pledges/wall.html", result=None, **context), 400
+    query = form.query(page)
+    result = wall.search(db.session, query, _hold_unreviewed())
+    if page > result.pages:
+        abort(404)
+    args = {key: value for key, value in request.args.items() if key != "page" and value and key in form._fields}
+    return render_template("pledges/wall.html", result=result, query=query, args=args, **context)
+
+
+
+@bp.route("/pledges/<slug>")
+@public_page
+def organisation(slug: str):
+    """One organisation's pledge, with share links and its badge."""
+    pledge = wall.organisation(db.session, slug, _hold_unreviewed())
+    if pledge is None:
+        abort(404)
+    page_url = mailer.absolute_url("pledges.organisation", slug=slug)
+    return render_template(
+        "pledges/organisation.html",
+        pledge=pledge,
+        wording=pledges.wording(pledge.name),
+        share_links=share.share_links(page_url, share.pledge_share_text(pledge.name), f"{pledge.name} is backing Lancashire"),
+        snippet=badge.snippet(page_url, mailer.absolute_url("pledges.badge_png", slug=slug), pledge.name),
+        badge_size=(badge.WIDTH, badge.HEIGHT),
+    )
+
+
+def _badge_signed(slug: str) -> str:
+    pledge = wall.organisation(db.session, slug, _hold_unreviewed())
+    if pledge is None:
+        abort(404)
+    return long_date(pledge.live_at).split(" ", 1)[1]
+
+
+def _cached_badge(body, mimetype: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
+    # Other sites embed the badge, so it must be loadable from anywhere.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/pledges/<slug>/badge.svg")
+def badge_svg(slug: str):
+    """The badge as SVG."""
+    signed = _badge_signed(slug)
+    svg = render_template("pledges/badge.svg", lines=badge.lines(signed), width=badge.WIDTH, height=badge.HEIGHT)
+    response = _cached_badge(svg, "image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return response
+
+
+@bp.route("/pledges/<slug>/badge.png")
+def badge_png(slug: str):
+    """The badge as PNG, for places that cannot show SVG."""
+    return _cached_badge(badge.png(_badge_signed(slug)), "image/png")
+
+
+# Managing and withdrawing
+
+
+def _managed(token: str):
+    """The pledge a manage link is for, or the page explaining why the link no longer works."""
+    link = pledges.manage_link(db.session, token, _settings())
+    if link.state != "valid":
+        return None, _private(
+            (render_template("pledges/manage_problem.html", state=link.state, email_form=ResendForm(formdata=None)), 404)
+        )
+    return link.pledge, None
+
+
+@bp.route("/pledge/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    """Update the statement, logo and commitments, or go on to withdraw."""
+    pledge, problem = _managed(token)
+    if problem is not None:
+        return problem
+    form = ManageForm()
+    if not form.is_submitted():
+        form.commitments.data = pledge.commitments
+        form.statement.data = pledge.statement or ""
+    if form.validate_on_submit():
+        result = pledges.update(
+            db.session, pledge, form.statement.data, list(form.commitments.data or []),
+            new_logo=form.logo_image, remove_logo=bool(form.remove_logo.data),
+        )
+        if result.state == "review" and pledge.status == "live" and _settings().moderation == "pre":
+            flash("Your changes are saved. Staff will check your new statement or logo before it appears on your page.", "success")
+        else:
+            flash("Your changes are saved.", "success")
+        return redirect(url_for(".manage", token=token), 303)
+    status = 400 if form.is_submitted() else 200
+    return _private(
+        (
+            render_template(
+                "pledges/manage.html",
+                form=form,
+                pledge=pledge,
+                token=token,
+                area=pledges.area_name(pledge.area),
+                moderation=_settings().moderation,
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/pledge/manage/<token>/withdraw", methods=["GET", "POST"])
+def withdraw(token: str):
+    """Withdraw the pledge, after a clear yes."""
+    pledge, problem = _managed(token)
+    if problem is not None:
+        return problem
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        pledges.withdraw(db.session, pledge)
+        return redirect(url_for(".withdrawn"), 303)
+    status = 400 if form.is_submitted() else 200
+    return _private((render_template("pledges/withdraw.html", form=form, pledge=pledge, token=token), status))
+
+
+@bp.route("/pledge/withdrawn")
+def withdrawn():
+    """After withdrawing."""
+    return _private(render_template("pledges/withdrawn.html"))
+
+
+# Open data
+
+
+def _open_data(body: str, mimetype: str, filename: str | None = None):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={OPEN_DATA_CACHE_SECONDS}"
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/pledges.csv")
+def pledges_csv():
+    """Every live pledge's public fields as CSV."""
+    records = wall.open_records(db.session, _hold_unreviewed())
+    return _open_data(wall.csv_text(records), "text/csv", "backing-lancashire-pledges.csv")
+
+
+@bp.route("/api/pledges.json")
+def pledges_json():
+    """Every live pledge's public fields as JSON."""
+    records = wall.open_records(db.session, _hold_unreviewed())
+    document = {
+        "generated_at": utcnow().isoformat(timespec="seconds"),
+        "licence": wall.LICENCE,
+        "licence_url": wall.LICENCE_URL,
+        "count": len(records),
+        "pledges": records,
+    }
+    return _open_data(json.dumps(document, ensure_ascii=False), "application/json")
+
+
+@bp.route("/api/figures.json")
+def figures_json():
+    """The headline figures with their sources and dates, and live pledge counts, as JSON."""
+    return _open_data(json.dumps(wall.figures_document(db.session, utcnow()), ensure_ascii=False), "application/json")
+
+
+@bp.route("/open-data")
+@public_page
+def open_data():
+    """What the open data files hold and how to use them."""
+    return render_template(
+        "pledges/open_data.html",
+        csv_fields=wall.CSV_FIELDS,
+        commitments=COMMITMENTS,
+        areas=pledges.AREAS,
+        licence=wall.LICENCE,
+        licence_url=wall.LICENCE_URL,
+        cache_seconds=OPEN_DATA_CACHE_SECONDS,
+    )

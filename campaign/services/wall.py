@@ -1,0 +1,331 @@
+"""The public side of pledges: the wall, organisation pages, counts by area, and the open data.
+
+Everything public goes through `PublicPledge`, which has no contact fields at all, so no page,
+feed or file can show a contact's name, role or email by mistake. Queries select only the
+columns a card needs, so a page of the wall is three queries however many pledges there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session
+
+from campaign.models import Pledge
+from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
+from campaign.services import figures, mailer
+from campaign.services.pledges import AREAS, COUNCIL_SLUGS, area_name, name_key
+
+PAGE_SIZE = 24
+SORTS = {"newest": "Newest first", "name": "A to Z"}
+AVATAR_TONES = 6
+LICENCE = "Open Government Licence v3.0"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+# A spreadsheet treats a cell starting with these as a formula (OWASP "CSV injection"); fullwidth
+# forms are included because some spreadsheets fold them to the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+CSV_FIELDS = [
+    "organisation", "page_url", "organisation_type", "size", "sector", "area", "area_code",
+    *[f"commits_{key}" for key in COMMITMENTS], "statement", "website", "logo_url", "pledged_on",
+]
+
+_COLUMNS = (
+    Pledge.id, Pledge.slug, Pledge.organisation_name, Pledge.org_type, Pledge.size, Pledge.sector, Pledge.area,
+    Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review,
+    *[getattr(Pledge, f"commit_{key}") for key in COMMITMENTS],
+)
+_SKIP_WORDS = {"the", "and", "of", "for", "a"}
+
+
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build, and the CSV builds 10,000
+class PublicPledge:
+    """What anyone may see of a live pledge: never the contact's details."""
+
+    slug: str
+    name: str
+    org_type: str
+    org_type_name: str
+    size: str
+    size_name: str
+    sector: str
+    sector_name: str
+    area: str
+    area_name: str
+    commitments: list[tuple[str, str]]
+    statement: str | None
+    website: str | None
+    logo_id: int | None
+    live_at: datetime
+    initials: str
+    tone: int
+
+
+@dataclass(frozen=True)
+class WallQuery:
+    """What a visitor asked the wall for, already checked against the allowed values."""
+
+    q: str = ""
+    area: str = ""
+    sector: str = ""
+    size: str = ""
+    commitment: str = ""
+    sort: str = "newest"
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any search or filter is applied."""
+        return bool(self.q or self.area or self.sector or self.size or self.commitment)
+
+
+@dataclass(frozen=True)
+class WallPage:
+    """One page of the wall."""
+
+    pledges: list[PublicPledge]
+    matching: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    """Live pledges in one area."""
+
+    slug: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AreaBar:
+    """One bar of the chart of pledges by council area."""
+
+    name: str
+    count: int
+    y: float
+    width: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class AreaChart:
+    """A horizontal bar chart of the 14 council areas, laid out for an SVG."""
+
+    width: int
+    height: int
+    label_width: int
+    bars: list[AreaBar]
+
+
+def initials(name: str) -> str:
+    """Up to two letters standing for an organisation, for a card without a logo ("Acme Bakery" -> "AB")."""
+    words = re.findall(r"[^\W_]+", name or "")
+    significant = [word for word in words if word.casefold() not in _SKIP_WORDS] or words
+    return "".join(word[0] for word in significant[:2]).upper() or "?"
+
+
+def tone(slug: str) -> int:
+    """A stable colour number for an initials avatar, so a card looks the same on every visit."""
+    return sum((slug or "").encode()) % AVATAR_TONES
+
+
+def to_public(row, hold_unreviewed: bool) -> PublicPledge:
+    """The public view of a pledge (a Pledge or a row of its columns).
+
+    With pre-moderation, a statement or logo changed since staff last approved it waits
+    (`hold_unreviewed`) and the pledge shows without it.
+    """
+    held = hold_unreviewed and row.needs_review
+    return PublicPledge(
+        slug=row.slug,
+        name=row.organisation_name,
+        org_type=row.org_type,
+        org_type_name=ORG_TYPES.get(row.org_type, row.org_type),
+        size=row.size,
+        size_name=ORG_SIZES.get(row.size, row.size),
+        sector=row.sector,
+        sector_name=SECTORS.get(row.sector, row.sector),
+        area=row.area,
+        area_name=area_name(row.area),
+        commitments=[(key, label) for key, label in COMMITMENTS.items() if getattr(row, f"commit_{key}")],
+        statement=None if held else row.statement,
+        website=row.website,
+        logo_id=None if held else row.logo_id,
+        live_at=row.live_at,
+        initials=initials(row.organisation_name),
+        tone=tone(row.slug),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(query: WallQuery) -> list:
+    conditions = [Pledge.status == "live"]
+    if query.q:
+        key = name_key(query.q)
+        # A search of only punctuation matches nothing, rather than everything.
+        conditions.append(Pledge.name_key.like(f"%{_escape_like(key)}%", escape="\\") if key else false())
+    if query.area:
+        conditions.append(Pledge.area == query.area)
+    if query.sector:
+        conditions.append(Pledge.sector == query.sector)
+    if query.size:
+        conditions.append(Pledge.size == query.size)
+    if query.commitment in COMMITMENTS:
+        conditions.append(getattr(Pledge, f"commit_{query.commitment}").is_(True))
+    return conditions
+
+
+def search(session: Session, query: WallQuery, hold_unreviewed: bool) -> WallPage:
+    """One page of live pledges matching the search and filters, newest first or A to Z."""
+    conditions = _conditions(query)
+    matching = session.scalar(select(func.count(Pledge.id)).where(*conditions)) or 0
+    pages = max(1, -(-matching // PAGE_SIZE))
+    if query.page > pages:
+        return WallPage([], matching, query.page, pages)  # past the end: no offset beyond what the database can hold
+    order = (Pledge.live_at.desc(), Pledge.id.desc()) if query.sort == "newest" else (Pledge.name_key, Pledge.id)
+    rows = session.execute(
+        select(*_COLUMNS).where(*conditions).order_by(*order).offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    )
+    return WallPage([to_public(row, hold_unreviewed) for row in rows], matching, query.page, pages)
+
+
+def live_total(session: Session) -> int:
+    """How many pledges are live."""
+    return figures.pledge_count(session)
+
+
+def area_counts(session: Session) -> list[AreaCount]:
+    """Live pledges in each council area, then elsewhere in the North West and elsewhere."""
+    found = dict(
+        session.execute(select(Pledge.area, func.count(Pledge.id)).where(Pledge.status == "live").group_by(Pledge.area)).all()
+    )
+    return [AreaCount(slug, name, found.get(slug, 0)) for slug, name in AREAS.items()]
+
+
+def area_chart(counts: list[AreaCount], width: int = 640) -> AreaChart:
+    """Lay out the 14 council areas' counts as horizontal bars, longest for the most pledges."""
+    councils = [count for count in counts if count.slug in COUNCIL_SLUGS]
+    label_width, row, top = 200, 30, 8
+    room = width - label_width - 56
+    most = max((count.count for count in councils), default=0) or 1
+    bars = [
+        AreaBar(
+            name=count.name,
+            count=count.count,
+            y=top + index * row,
+            width=round(room * count.count / most, 1),
+            label_y=top + index * row + 17,
+        )
+        for index, count in enumerate(councils)
+    ]
+    return AreaChart(width=width, height=top * 2 + row * len(councils), label_width=label_width, bars=bars)
+
+
+def organisation(session: Session, slug: str, hold_unreviewed: bool) -> PublicPledge | None:
+    """A live pledge by its page address."""
+    row = session.execute(select(*_COLUMNS).where(Pledge.slug == slug, Pledge.status == "live")).first()
+    return to_public(row, hold_unreviewed) if row is not None else None
+
+
+def latest(session: Session, hold_unreviewed: bool, limit: int = 6) -> list[PublicPledge]:
+    """The most recent live pledges, for the home page."""
+    rows = session.execute(
+        select(*_COLUMNS).where(Pledge.status == "live").order_by(Pledge.live_at.desc(), Pledge.id.desc()).limit(limit)
+    )
+    return [to_public(row, hold_unreviewed) for row in rows]
+
+
+# Open data
+
+
+def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet will show as text: anything that could start a formula gets a leading '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def open_records(session: Session, hold_unreviewed: bool) -> list[dict]:
+    """Every live pledge's public fields, A to Z, as the CSV and JSON give them."""
+    rows = session.execute(
+        select(*_COLUMNS).where(Pledge.status == "live").order_by(Pledge.name_key, Pledge.id)
+    )
+    url = mailer.url_builder()
+    records = []
+    for row in rows:
+        pledge = to_public(row, hold_unreviewed)
+        records.append(
+            {
+                "organisation": pledge.name,
+                "page_url": url("pledges.organisation", slug=pledge.slug),
+                "organisation_type": pledge.org_type_name,
+                "size": pledge.size_name,
+                "sector": pledge.sector_name,
+                "area": pledge.area_name,
+                "area_code": pledge.area,
+                "commitments": [key for key, _ in pledge.commitments],
+                "statement": pledge.statement,
+                "website": pledge.website,
+                "logo_url": url("public.image", image_id=pledge.logo_id) if pledge.logo_id else None,
+                "pledged_on": pledge.live_at.date().isoformat(),
+            }
+        )
+    return records
+
+
+def csv_text(records: list[dict]) -> str:
+    """The records as CSV, one row per pledge, with formula-like cells escaped."""
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for record in records:
+        chosen = set(record["commitments"])
+        values = [
+            record["organisation"], record["page_url"], record["organisation_type"], record["size"],
+            record["sector"], record["area"], record["area_code"],
+            *["yes" if key in chosen else "no" for key in COMMITMENTS],
+            record["statement"], record["website"], record["logo_url"], record["pledged_on"],
+        ]
+        writer.writerow([safe_cell(value) for value in values])
+    return output.getvalue()
+
+
+def figures_document(session: Session, now: datetime) -> dict:
+    """The headline figures, each with its source and date, and the live pledge counts."""
+    counts = area_counts(session)
+    return {
+        "generated_at": now.isoformat(timespec="seconds"),
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
+        "figures": [
+            {
+                "slug": item.slug,
+                "label": item.label,
+                "value": item.value,
+                "unit": item.unit,
+                "unit_note": {"pounds": "pence", "percent": "hundredths of a per cent", "count": "count"}.get(item.unit),
+                "text": item.text,
+                "period": item.period,
+                "source": item.source_text,
+                "source_url": item.source_url,
+                "as_of": item.as_of.isoformat() if item.as_of else None,
+                "computed": item.computed,
+                "demo": item.is_demo,
+            }
+            for item in figures.headline(session)
+        ],
+        "pledges": {
+            "live": sum(count.count for count in counts),
+            "source": "Backing Lancashire pledge wall",
+            "as_of": now.isoformat(timespec="seconds"),
+            "by_area": [{"area": count.name, "area_code": count.slug, "count": count.count} for count in counts],
+        },
+    }
