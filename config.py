@@ -75,6 +75,8 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Backing Lancashire <noreply@backinglancashire.invalid>"
     )
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)  # seconds
+    # Send emails straight after the commit that queued them (off: leave them all to `flask outbox worker`).
+    OUTBOX_SEND_IN_REQUEST = _bool("OUTBOX_SEND_IN_REQUEST", True)
     STAFF_NOTIFY_EMAIL = os.environ.get("STAFF_NOTIFY_EMAIL", "")
     STAFF_NOTIFY_MODE = os.environ.get("STAFF_NOTIFY_MODE", "each")  # each | digest
 
@@ -148,8 +150,8 @@ class ProductionConfig(Config):
     """Production: refuses to start without a real SECRET_KEY; secure cookies and HSTS."""
 
     ENV_NAME = "production"
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HEADERS_HSTS = True
     PREFERRED_URL_SCHEME = "https"
 

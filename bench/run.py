@@ -61,6 +61,10 @@ def site_env(url: str, extra: dict | None = None) -> dict:
         "APP_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40, "DATABASE_URL": url,
         "SITE_URL": f"http://{HOST}:{SITE_PORT}", "MAIL_SERVER": HOST, "MAIL_PORT": str(SMTP_PORT),
         "PLEDGE_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "WARNING",
+        # The benchmark talks plain HTTP on 127.0.0.1, so the session cookie cannot be HTTPS-only here.
+        "SESSION_COOKIE_SECURE": "false",
+        # As in a production spike: the web only queues emails, and an outbox worker sends them.
+        "OUTBOX_SEND_IN_REQUEST": "false",
     })
     env.update(extra or {})
     return env
@@ -138,6 +142,10 @@ def main() -> int:
 
     smtp = subprocess.Popen([str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"{HOST}:{SMTP_PORT}",
                              "-c", "aiosmtpd.handlers.Sink"], start_new_session=True)
+    time.sleep(1)  # let the mail sink listen before the worker starts sending
+    worker = subprocess.Popen([str(BIN / "flask"), "--app", "app", "outbox", "worker", "--quiet"],
+                              env=site_env(url), cwd=ROOT, start_new_session=True,
+                              stderr=subprocess.DEVNULL)
     results: list[Result] = []
     signup_report = None
     try:
@@ -152,6 +160,7 @@ def main() -> int:
                                             read_load=lambda: wrk(f"http://{HOST}:{SITE_PORT}/pledges", args.seconds))
             rss = worker_rss_mb(site.pid)
     finally:
+        os.killpg(worker.pid, signal.SIGTERM)
         os.killpg(smtp.pid, signal.SIGTERM)
 
     print()

@@ -33,3 +33,11 @@ mail = Mail()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Every limit guards a form submission, so plain reads skip the limiter entirely (and stay fast)."""
+    from flask import request
+
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -67,7 +67,7 @@ def admin_required(view):
 @bp.before_app_request
 def expire_idle_staff_session():
     """Sign staff out after 30 minutes without a request, checked on the server as well as by the cookie."""
-    if not current_user.is_authenticated:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies or not current_user.is_authenticated:
         return None
     now = int(utcnow().timestamp())
     last_seen = session.get("last_seen", now)

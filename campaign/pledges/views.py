@@ -60,8 +60,11 @@ def _private(response):
 
 
 def _send(result: pledges.Outcome) -> None:
-    """Try the outcome's emails straight after commit; any that fail wait for the outbox worker."""
-    if result.messages:
+    """Try the outcome's emails straight after commit; any that fail wait for the outbox worker.
+
+    With OUTBOX_SEND_IN_REQUEST off, the outbox worker sends them instead, keeping sign-ups fast in a spike.
+    """
+    if result.messages and current_app.config["OUTBOX_SEND_IN_REQUEST"]:
         outbox.send_now(db.session, result.messages)
 
 
@@ -355,6 +358,7 @@ def _open_data(body: str, mimetype: str, filename: str | None = None):
 
 
 @bp.route("/pledges.csv")
+@public_page
 def pledges_csv():
     """Every live pledge's public fields as CSV."""
     records = wall.open_records(db.session, _hold_unreviewed())
@@ -362,6 +366,7 @@ def pledges_csv():
 
 
 @bp.route("/api/pledges.json")
+@public_page
 def pledges_json():
     """Every live pledge's public fields as JSON."""
     records = wall.open_records(db.session, _hold_unreviewed())
@@ -376,6 +381,7 @@ def pledges_json():
 
 
 @bp.route("/api/figures.json")
+@public_page
 def figures_json():
     """The headline figures with their sources and dates, and live pledge counts, as JSON."""
     return _open_data(json.dumps(wall.figures_document(db.session, utcnow()), ensure_ascii=False), "application/json")
