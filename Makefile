@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app.py
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 
 .PHONY: run test install install-dev migrate seed worker lint clean
 
