@@ -1,5 +1,5 @@
 # Backing Lancashire: `make run` to serve the site, `make test` to prove it works.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000

@@ -143,7 +143,7 @@ def test_organisation_page_has_the_pledge_commitments_statement_website_and_date
 def test_organisation_page_has_share_links_and_a_badge_to_copy(client, db):
     live(db)
     soup = client.get_page("pledges.organisation", slug="pendle-pies-ltd")
-    hrefs = [a["href"] for a in soup.select(".share-links a")]
+    hrefs = [a["href"] for a in soup.select(".share__links a")]
     assert any(href.startswith("https://x.com/intent/tweet") for href in hrefs)
     assert any("linkedin.com" in href for href in hrefs) and any(href.startswith("mailto:") for href in hrefs)
     snippet = soup.find("textarea", id="badge-snippet")
@@ -219,3 +219,12 @@ def test_odd_query_values_never_crash_the_wall(client, db):
         status = client.get("/pledges", query_string=query).status_code
         assert status in (200, 400, 404), (query, status)
     assert len(client.get_page("pledges.wall", query={"commitment": " "}).select(".pledge-card")) == 1
+
+
+def test_organisation_page_shares_its_own_card_and_a_copy_link(client, db):
+    live(db)
+    soup = client.get_page("pledges.organisation", slug="pendle-pies-ltd")
+    image = soup.find("meta", property="og:image")["content"]
+    assert "/cards/pledges/pendle-pies-ltd.png" in image
+    assert soup.find("meta", property="og:image:width")["content"] == "1200"
+    assert soup.find("label", string=lambda s: s and "Copy link" in s)

@@ -17,6 +17,7 @@ from flask import (
 )
 
 from campaign.extensions import db, limiter
+from campaign.social import sharing
 from campaign.formatting import long_date
 from campaign.http_cache import public_page
 from campaign.models.common import utcnow
@@ -31,7 +32,7 @@ from campaign.pledges.forms import (
     WallForm,
     WithdrawForm,
 )
-from campaign.services import mailer, outbox, pledges, share, wall
+from campaign.services import mailer, outbox, pledges, wall
 
 OPEN_DATA_CACHE_SECONDS = 300
 BADGE_CACHE_SECONDS = 24 * 3600
@@ -182,15 +183,8 @@ def thank_you(slug: str):
         if pledge is not None and pledge.is_live:
             return redirect(url_for(".organisation", slug=slug))
         abort(404)
-    if pledge.is_live:
-        page_url = mailer.absolute_url("pledges.organisation", slug=slug)
-        text = share.pledge_share_text(pledge.organisation_name)
-    else:
-        # Not on the wall until staff approve it, so invite others to sign instead.
-        page_url = mailer.absolute_url("pledges.sign")
-        text = share.campaign_share_text()
-    links = share.share_links(page_url, text, "Backing Lancashire")
-    return _private(render_template("pledges/thank_you.html", pledge=pledge, share_links=links))
+    # Shares the organisation's page once live, and the campaign while it waits for staff to approve it.
+    return _private(render_template("pledges/thank_you.html", pledge=pledge, **sharing.for_thank_you(db.session, pledge)))
 
 
 # The wall and organisation pages
@@ -235,7 +229,7 @@ def organisation(slug: str):
         "pledges/organisation.html",
         pledge=pledge,
         wording=pledges.wording(pledge.name),
-        share_links=share.share_links(page_url, share.pledge_share_text(pledge.name), f"{pledge.name} is backing Lancashire"),
+        **sharing.for_organisation(db.session, slug),
         snippet=badge.snippet(page_url, mailer.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
     )
