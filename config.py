@@ -54,6 +54,7 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'campaign.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)  # seconds to reach PostgreSQL before a 503
 
     # Forms and sessions
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -104,6 +105,7 @@ class Config:
     # HTTP caching of public pages
     PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 60)  # seconds
     CACHE_CHECK_SECONDS = float(os.environ.get("CACHE_CHECK_SECONDS", "1"))  # seconds between version checks
+    PAGE_CACHE_MAX_BYTES = _int("PAGE_CACHE_MAX_BYTES", 16 * 1024 * 1024)  # bytes of rendered pages per process
     STATIC_CACHE_SECONDS = 365 * 24 * 3600  # one year: static URLs carry a content hash
     SEND_FILE_MAX_AGE_DEFAULT = STATIC_CACHE_SECONDS
     COMPRESS_MIMETYPES = [
@@ -134,7 +136,7 @@ class TestConfig(Config):
 
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 (tests only; production refuses short keys)
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False

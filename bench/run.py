@@ -17,6 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config import _database_url  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"
@@ -117,6 +121,25 @@ def wrk(url: str, seconds: int, connections: int = 16) -> Result:
     return Result(path, rps, p50, p99, errors)
 
 
+def wait_for_outbox(url: str, limit_seconds: int = 120) -> None:
+    """Let the outbox worker send what earlier runs queued, so it is idle while the pages are measured."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_database_url(url))
+    deadline = time.monotonic() + limit_seconds
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM outbox_message WHERE status IN ('pending', 'sending')")
+            ).scalar_one()
+            connection.commit()
+            if waiting == 0:
+                break
+            print(f"Waiting for the outbox worker to send {waiting:,} emails queued by an earlier run")
+            time.sleep(5)
+    engine.dispose()
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children), in MB."""
     output = subprocess.run(["ps", "-o", "rss=", "--ppid", str(master)], capture_output=True, text=True).stdout
@@ -149,15 +172,17 @@ def main() -> int:
     results: list[Result] = []
     signup_report = None
     try:
+        wait_for_outbox(url)
         with serve(gunicorn("app:app", SITE_PORT), site_env(url), SITE_PORT) as site:
             for path in TARGETS:
                 wrk(f"http://{HOST}:{SITE_PORT}{path}", 2)  # warm caches and connections
                 results.append(wrk(f"http://{HOST}:{SITE_PORT}{path}", args.seconds))
             if not args.skip_signups:
-                from bench.signup_load import run_signups
+                from bench.signup_load import count_stored, run_signups
 
                 signup_report = run_signups(f"http://{HOST}:{SITE_PORT}", seconds=args.seconds,
                                             read_load=lambda: wrk(f"http://{HOST}:{SITE_PORT}/pledges", args.seconds))
+                count_stored(_database_url(url), signup_report)
             rss = worker_rss_mb(site.pid)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
@@ -184,5 +209,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     sys.exit(main())

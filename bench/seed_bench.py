@@ -20,7 +20,12 @@ from sqlalchemy import insert, text  # noqa: E402
 from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.models import (  # noqa: E402
-    FinancialYear, HeadlineFigure, Pledge, SpendImport, SpendTransaction, Supplier,
+    FinancialYear,
+    HeadlineFigure,
+    Pledge,
+    SpendImport,
+    SpendTransaction,
+    Supplier,
 )
 from campaign.models.common import utcnow  # noqa: E402
 from campaign.services import seed  # noqa: E402

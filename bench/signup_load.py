@@ -7,6 +7,7 @@ sign-ups with unique names and emails for a fixed time, so the run always stops 
 from __future__ import annotations
 
 import re
+import secrets
 import statistics
 import threading
 import time
@@ -28,6 +29,9 @@ class SignupReport:
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     read_result: object = None
+    tag: str = ""
+    stored: int | None = None  # pending pledges found in the database afterwards
+    emails: int | None = None  # confirmation emails queued for them
 
     @property
     def per_second(self) -> float:
@@ -39,16 +43,20 @@ class SignupReport:
 
     @property
     def ok(self) -> bool:
-        return self.per_second >= TARGET_PER_SECOND and self.p99_ms < TARGET_P99_MS and self.errors == 0
+        exact = self.stored in (None, self.accepted) and self.emails in (None, self.accepted)
+        return self.per_second >= TARGET_PER_SECOND and self.p99_ms < TARGET_P99_MS and self.errors == 0 and exact
 
     def describe(self) -> str:
         read = ""
         if self.read_result is not None:
             read = (f"; meanwhile /pledges served {self.read_result.requests_per_second:,.0f} req/s "
                     f"(p99 {self.read_result.p99_ms:.0f} ms, {self.read_result.errors} errors)")
+        stored = ""
+        if self.stored is not None:
+            stored = f"; in the database: {self.stored} pledges, {self.emails} confirmation emails"
         return (f"sign-ups: {self.accepted} accepted in {self.seconds:.0f}s = {self.per_second:.0f}/s, "
                 f"p50 {statistics.median(self.latencies_ms or [0]):.0f} ms, p99 {self.p99_ms:.0f} ms, "
-                f"{self.errors} errors{read}  {'ok' if self.ok else 'BELOW TARGET'} "
+                f"{self.errors} errors{read}{stored}  {'ok' if self.ok else 'BELOW TARGET'} "
                 f"(target >= {TARGET_PER_SECOND}/s, p99 < {TARGET_P99_MS} ms)")
 
 
@@ -60,6 +68,7 @@ def _form_token(session: requests.Session, base_url: str) -> str:
 
 
 def _client(base_url: str, client_id: int, deadline: float, report: SignupReport, lock: threading.Lock) -> None:
+    """Sign up new organisations one after another until the deadline; only a redirect to "check your email" counts."""
     session = requests.Session()
     token = _form_token(session, base_url)
     n = 0
@@ -69,7 +78,7 @@ def _client(base_url: str, client_id: int, deadline: float, report: SignupReport
             "csrf_token": token, "organisation_name": f"Bench Signup {client_id}-{n} (demo)",
             "org_type": "business", "size": "small", "sector": "retail", "area": "preston",
             "contact_name": "Bench Person", "contact_role": "Director",
-            "contact_email": f"bench{client_id}-{n}-{int(deadline)}@example.org",
+            "contact_email": f"bench-{report.tag}-{client_id}-{n}@example.org",
             "commitments": ["local_suppliers", "living_wage"], "consent_listed": "y", "privacy": "y",
             "statement": "", "website": "", "postcode": "", "homepage": "",
         }
@@ -88,9 +97,25 @@ def _client(base_url: str, client_id: int, deadline: float, report: SignupReport
                 report.errors += 1
 
 
+def count_stored(database_url: str, report: SignupReport) -> None:
+    """Count what the run left in the database: each accepted sign-up stored once, with one email queued."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    pattern = f"bench-{report.tag}-%"
+    with engine.connect() as connection:
+        report.stored = connection.execute(
+            text("SELECT count(*) FROM pledge WHERE email_key LIKE :p AND status = 'pending'"), {"p": pattern}
+        ).scalar_one()
+        report.emails = connection.execute(
+            text("SELECT count(*) FROM outbox_message WHERE recipient LIKE :p"), {"p": pattern}
+        ).scalar_one()
+    engine.dispose()
+
+
 def run_signups(base_url: str, seconds: int = 10, clients: int = 8, read_load=None) -> SignupReport:
     """Post sign-ups from `clients` threads for `seconds`, with an optional read load running beside them."""
-    report = SignupReport(seconds=seconds)
+    report = SignupReport(seconds=seconds, tag=secrets.token_hex(4))
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     with ThreadPoolExecutor(max_workers=clients + 1) as pool:

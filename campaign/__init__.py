@@ -60,6 +60,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_input_guard(app)
+    register_middleware(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
@@ -70,17 +71,21 @@ def _check_config(app: Flask) -> None:
         key = app.config.get("SECRET_KEY") or ""
         if len(key) < 32:
             raise RuntimeError("Set SECRET_KEY to a random value of at least 32 characters in production.")
-    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=app.config["PROXY_FIX_X_FOR"],
-            x_proto=app.config["PROXY_FIX_X_PROTO"],
-            x_host=app.config["PROXY_FIX_X_PROTO"],
-        )
+
+
+def _database_options(app: Flask) -> None:
+    """Give up on an unreachable PostgreSQL within seconds, so a visitor gets the 503 page, not a hung request."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"], **options.get("connect_args", {})
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_extensions(app: Flask) -> None:
     """Bind the bare extension instances to this app."""
+    _database_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
@@ -168,6 +173,20 @@ def register_template_helpers(app: Flask) -> None:
             values["v"] = _static_hash(values["filename"])
 
     formatting.register(app)
+
+
+def register_middleware(app: Flask) -> None:
+    """The page cache in front of Flask, and outermost the proxy fix, so the cache sees the real scheme and host."""
+    from campaign import http_cache
+
+    http_cache.install_middleware(app)
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+            x_host=app.config["PROXY_FIX_X_PROTO"],
+        )
 
 
 def register_input_guard(app: Flask) -> None:

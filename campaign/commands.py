@@ -8,6 +8,7 @@ from flask import Flask
 from campaign.extensions import db
 from campaign.services import seed as seed_service
 
+
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
 

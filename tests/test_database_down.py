@@ -1,5 +1,8 @@
 """With the database unreachable, people get a clear 503 page rather than a crash."""
 
+import socket
+import time
+
 import pytest
 
 from campaign import create_app
@@ -25,3 +28,18 @@ def test_postgres_gone_answers_503():
                      SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 2}})
     response = app.test_client().get("/")
     assert response.status_code == 503
+
+
+def test_a_database_that_never_answers_gets_a_503_within_the_connect_timeout():
+    # A port that accepts the connection but never speaks: what a hung or partitioned server looks like.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{port}/none",
+                         DATABASE_CONNECT_TIMEOUT=1)
+        started = time.monotonic()
+        response = app.test_client().get("/figures")
+        assert response.status_code == 503
+        assert b"the service is unavailable" in response.data
+        assert time.monotonic() - started < 10

@@ -222,3 +222,63 @@ def test_workers_on_postgresql_share_the_outbox_without_sending_anything_twice(a
     assert len(workers) > 1  # the work really was shared
     statuses = set(db.session.scalars(select(OutboxMessage.status)))
     assert statuses == {"sent"}
+
+
+class CountingConnections:
+    """Counts SMTP connections opened, by wrapping the mailer's own connect."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.opened = 0
+        original = mailer._TimedConnection.configure_host
+
+        def counting(connection):
+            self.opened += 1
+            return original(connection)
+
+        monkeypatch.setattr(mailer._TimedConnection, "configure_host", counting)
+
+
+def queue_emails(db, *recipients: str) -> list[OutboxMessage]:
+    messages = [
+        mailer.queue(db.session, "already_signed", to, "Test", organisation_name="Acme", resend_url="http://x/")
+        for to in recipients
+    ]
+    db.session.commit()
+    return messages
+
+
+def test_one_pass_sends_its_emails_over_one_connection(_postgres_schema, monkeypatch):
+    connections = CountingConnections(monkeypatch)
+    with smtp_server() as (port, inbox):
+        with app_with(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False):
+            from campaign.extensions import db
+
+            messages = queue_emails(db, "a@example.com", "b@example.com", "c@example.com")
+            assert outbox.send_due(db.session, "worker-1").sent == 3
+            assert connections.opened == 1
+            assert sorted(rcpts[0] for _, rcpts in inbox.envelopes) == ["a@example.com", "b@example.com", "c@example.com"]
+            assert all(reload(db, message).status == "sent" for message in messages)
+            assert outbox.send_due(db.session, "worker-1").claimed == 0
+
+
+def test_a_failure_mid_pass_starts_a_fresh_connection_for_the_rest(_postgres_schema, monkeypatch):
+    connections = CountingConnections(monkeypatch)
+    with smtp_server() as (port, inbox):
+        with app_with(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False):
+            from campaign.extensions import db
+
+            first, busy, last = queue_emails(db, "a@example.com", "busy@example.com", "c@example.com")
+            original = smtplib.SMTP.sendmail
+
+            def busy_mailbox(self, from_addr, to_addrs, msg, *args, **kwargs):
+                if "busy@example.com" in to_addrs:
+                    raise smtplib.SMTPServerDisconnected("the server hung up")
+                return original(self, from_addr, to_addrs, msg, *args, **kwargs)
+
+            monkeypatch.setattr(smtplib.SMTP, "sendmail", busy_mailbox)
+            report = outbox.send_due(db.session, "worker-1")
+            assert (report.sent, report.retrying) == (2, 1)
+            assert connections.opened == 2
+            assert reload(db, busy).status == "pending"
+            assert {reload(db, m).status for m in (first, last)} == {"sent"}
+            assert len(inbox.messages) == 2

@@ -1,9 +1,14 @@
 """Public pages are cached per content version, and any public change shows at once."""
 
+import gzip
+from contextlib import contextmanager
+
+from flask import request, request_started
 from sqlalchemy import select
 
+from campaign.http_cache import CachedPage, _storable
 from campaign.models import HeadlineFigure, Pledge, SiteState
-from campaign.services.cache import VERSION_KEY
+from campaign.services.cache import VERSION_KEY, PageCache
 
 
 def version(db):
@@ -53,3 +58,106 @@ def test_visitors_with_a_session_get_a_private_copy(client, seeded):
     client.set_cookie("session", "something")
     response = client.get("/")
     assert response.headers["Cache-Control"].startswith("private")
+
+
+@contextmanager
+def flask_requests(app):
+    """Count the requests Flask itself handles (a page served by the cache middleware is not one)."""
+    seen = []
+
+    def started(sender, **extra):
+        seen.append(request.path)
+
+    request_started.connect(started, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(started, app)
+
+
+def test_a_cached_page_is_served_before_flask_runs_with_every_header(client, seeded):
+    first = client.get("/figures")
+    with flask_requests(client.application) as seen:
+        again = client.get("/figures")
+    assert seen == []
+    assert again.data == first.data
+    for header in ("ETag", "Cache-Control", "Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+                   "Permissions-Policy", "Content-Type"):
+        assert again.headers[header] == first.headers[header]
+
+
+def test_a_cached_page_answers_304_and_head_without_a_body(client, seeded):
+    first = client.get("/figures")
+    with flask_requests(client.application) as seen:
+        not_modified = client.get("/figures", headers={"If-None-Match": first.headers["ETag"]})
+        head = client.head("/figures")
+    assert seen == []
+    assert not_modified.status_code == 304 and not_modified.data == b""
+    assert not_modified.headers["ETag"] == first.headers["ETag"]
+    assert "Content-Length" not in not_modified.headers
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["ETag"] == first.headers["ETag"]
+
+
+def test_each_encoding_and_host_gets_its_own_copy(client, seeded):
+    plain = client.get("/figures")
+    gzipped = client.get("/figures", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gzipped.data) == plain.data
+    assert "Content-Encoding" not in client.get("/figures").headers
+    with flask_requests(client.application) as seen:
+        client.get("/figures", base_url="http://other.example")
+    assert seen == ["/figures"]
+
+
+def test_a_session_cookie_always_reaches_flask(client, seeded):
+    client.get("/figures")
+    client.set_cookie("session", "something")
+    with flask_requests(client.application) as seen:
+        response = client.get("/figures")
+    assert seen == ["/figures"]
+    assert response.headers["Cache-Control"].startswith("private")
+
+
+def test_forms_and_secret_link_pages_are_never_kept(client, seeded):
+    client.get("/pledge")
+    with flask_requests(client.application) as seen:
+        client.get("/pledge")
+    assert seen == ["/pledge"]
+
+
+def test_a_page_that_sets_a_cookie_or_varies_otherwise_is_not_kept():
+    headers = [("Content-Type", "text/html")]
+    assert _storable(CachedPage("200 OK", headers, b"x", None))
+    assert not _storable(CachedPage("200 OK", [*headers, ("Set-Cookie", "session=1")], b"x", None))
+    assert not _storable(CachedPage("200 OK", [*headers, ("Vary", "Accept-Language")], b"x", None))
+    assert _storable(CachedPage("200 OK", [*headers, ("Vary", "Cookie, Accept-Encoding")], b"x", None))
+    assert not _storable(CachedPage("404 NOT FOUND", headers, b"x", None))
+
+
+def test_the_cache_keeps_to_its_size_dropping_the_least_recently_used():
+    cache = PageCache(check_seconds=60, max_bytes=4000, version="v1")
+    page = CachedPage("200 OK", [], b"x" * 1000, None)
+    for key in "abc":
+        cache.put(key, "v1", page)
+    cache.get("a", "v1")  # used again, so "b" is now the oldest
+    cache.put("d", "v1", page)
+    cache.put("e", "v1", page)
+    assert cache.size <= 4000
+    assert cache.get("b", "v1") is None
+    assert cache.get("a", "v1") is not None and cache.get("e", "v1") is not None
+    cache.put("huge", "v1", CachedPage("200 OK", [], b"x" * 3000, None))
+    assert cache.get("huge", "v1") is None  # one page may not crowd out the rest
+    cache.put("old", "v0", page)
+    assert cache.get("old", "v0") is None  # rendered under a version already superseded
+
+
+def test_a_page_rendered_before_a_change_is_never_served_after_it(client, seeded, db):
+    client.get("/figures")
+    figure = db.session.scalar(select(HeadlineFigure).limit(1))
+    figure.label = "relabelled for this test"
+    db.session.commit()
+    with flask_requests(client.application) as seen:
+        response = client.get("/figures")
+    assert seen == ["/figures"]
+    assert b"relabelled for this test" in response.data

@@ -22,6 +22,5 @@ def private_headers(response):
     return response
 
 
-from campaign.admin import views  # noqa: E402,F401
-from campaign.admin import pledge_views  # noqa: E402,F401
-from campaign.admin import social_views  # noqa: E402,F401
+# The views register themselves on `bp`, so they are imported after it exists.
+from campaign.admin import pledge_views, social_views, views  # noqa: E402,F401

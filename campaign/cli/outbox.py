@@ -48,7 +48,7 @@ def daily_jobs() -> str:
 
 
 @cli.command("worker")
-@click.option("--interval", default=10, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--interval", default=2, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--batch", default=50, show_default=True, help="The most messages to send in one pass.")
 @click.option("--quiet", is_flag=True, help="Only report problems.")
 def worker(interval: int, batch: int, quiet: bool) -> None:

@@ -7,7 +7,13 @@ from campaign.models.outbox import OutboxMessage
 from campaign.models.pledges import Pledge, PledgeToken
 from campaign.models.social import HashtagPost, SiteState, SocialPost
 from campaign.models.spend import (
-    Contract, ImportMapping, SpendImport, SpendTransaction, StagedUpload, Supplier, SupplierAlias,
+    Contract,
+    ImportMapping,
+    SpendImport,
+    SpendTransaction,
+    StagedUpload,
+    Supplier,
+    SupplierAlias,
 )
 from campaign.models.staff import StaffUser
 

@@ -108,6 +108,9 @@ class Pledge(db.Model):
         Index("ix_pledge_status_live_at", "status", "live_at"),
         Index("ix_pledge_status_name_key", "status", "name_key"),
         Index("ix_pledge_created_at", "created_at"),
+        # Numbering a new page name ("acme-ltd-2") looks up slug LIKE 'acme-ltd-%': PostgreSQL needs
+        # pattern ops for an index to serve that under any collation (elsewhere it is a plain index).
+        Index("ix_pledge_slug_prefix", "slug", postgresql_ops={"slug": "varchar_pattern_ops"}),
     )
 
     @property

@@ -17,7 +17,6 @@ from flask import (
 )
 
 from campaign.extensions import db, limiter
-from campaign.social import sharing
 from campaign.formatting import long_date
 from campaign.http_cache import public_page
 from campaign.models.common import utcnow
@@ -33,6 +32,7 @@ from campaign.pledges.forms import (
     WithdrawForm,
 )
 from campaign.services import mailer, outbox, pledges, wall
+from campaign.social import sharing
 
 OPEN_DATA_CACHE_SECONDS = 300
 BADGE_CACHE_SECONDS = 24 * 3600

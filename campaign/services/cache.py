@@ -20,8 +20,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign.models import (
-    CaseStudy, Contract, FinancialYear, HashtagPost, HeadlineFigure, Pledge, Quote, SiteState,
-    SpendTransaction, StoredImage, Supplier,
+    CaseStudy,
+    Contract,
+    FinancialYear,
+    HashtagPost,
+    HeadlineFigure,
+    Pledge,
+    Quote,
+    SiteState,
+    SpendTransaction,
+    StoredImage,
+    Supplier,
 )
 
 VERSION_KEY = "content_version"
@@ -31,25 +40,35 @@ PUBLIC_MODELS = (CaseStudy, Contract, FinancialYear, HashtagPost, HeadlineFigure
 
 @dataclass
 class PageCache:
-    """Rendered pages for one process, valid while the content version stays the same."""
+    """Rendered pages for one process, valid while the content version stays the same.
+
+    Bounded by total size, least recently used first out, so a flood of distinct search
+    URLs cannot grow a worker's memory.
+    """
 
     check_seconds: float
-    max_entries: int = 512
+    max_bytes: int = 16 * 1024 * 1024
     version: str | None = None
     checked_at: float = 0.0
+    size: int = 0
     pages: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def is_fresh(self) -> bool:
+        """Whether the version was read recently enough to trust without asking the database."""
+        return self.version is not None and time.monotonic() - self.checked_at < self.check_seconds
+
     def current_version(self, session: Session) -> str:
         """The content version, read from the database at most once every `check_seconds`."""
-        now = time.monotonic()
-        if self.version is None or now - self.checked_at >= self.check_seconds:
-            version = session.scalar(select(SiteState.value).where(SiteState.key == VERSION_KEY)) or "0"
-            with self.lock:
-                if version != self.version:
-                    self.pages.clear()
-                self.version, self.checked_at = version, now
-        return self.version
+        if self.is_fresh():
+            return self.version
+        version = session.scalar(select(SiteState.value).where(SiteState.key == VERSION_KEY)) or "0"
+        with self.lock:
+            if version != self.version:
+                self.pages.clear()
+                self.size = 0
+            self.version, self.checked_at = version, time.monotonic()
+        return version
 
     def get(self, key: str, version: str):
         """A page rendered at this version, or None."""
@@ -60,19 +79,26 @@ class PageCache:
             self.pages.move_to_end(key)
             return entry[1]
 
-    def put(self, key: str, version: str, value) -> None:
-        """Keep a rendered page, dropping the least recently used beyond the limit."""
+    def put(self, key: str, version: str, page) -> None:
+        """Keep a rendered page (anything with a `size` in bytes), dropping the least recently used beyond the limit."""
+        if page.size > self.max_bytes // 4:
+            return
         with self.lock:
-            self.pages[key] = (version, value)
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.max_entries:
-                self.pages.popitem(last=False)
+            if version != self.version:
+                return  # rendered under a version this process has already moved past
+            if key in self.pages:
+                self.size -= self.pages.pop(key)[1].size
+            self.pages[key] = (version, page)
+            self.size += page.size
+            while self.size > self.max_bytes:
+                self.size -= self.pages.popitem(last=False)[1][1].size
 
     def forget(self) -> None:
         """Drop everything, so the next request reads the version again."""
         with self.lock:
             self.version = None
             self.pages.clear()
+            self.size = 0
 
 
 def _touches_public_content(session: Session) -> bool:

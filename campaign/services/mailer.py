@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_mail import Connection, Message
 from sqlalchemy.orm import Session
 
@@ -81,6 +82,56 @@ class _TimedConnection(Connection):
                 self.host.close()
 
 
+class _SharedConnection:
+    """One SMTP connection that a pass over the outbox reuses for all its emails, opened at the first."""
+
+    def __init__(self, mail, timeout: float) -> None:
+        self.mail = mail
+        self.timeout = timeout
+        self.connection: _TimedConnection | None = None
+
+    def get(self) -> _TimedConnection:
+        if self.connection is None:
+            connection = _TimedConnection(self.mail, self.timeout)
+            connection.__enter__()
+            self.connection = connection
+        return self.connection
+
+    def drop(self) -> None:
+        """Say goodbye to the server (after a failure, the next email starts a fresh connection)."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.__exit__(None, None, None)
+
+
+@contextmanager
+def smtp_batch():
+    """Let the emails of one outbox pass share an SMTP connection instead of each opening its own."""
+    if g.get("smtp_batch") is not None:
+        yield
+        return
+    shared = g.smtp_batch = _SharedConnection(current_app.extensions["mail"], current_app.config["MAIL_TIMEOUT"])
+    try:
+        yield
+    finally:
+        g.pop("smtp_batch", None)
+        shared.drop()
+
+
+def _deliver(mail_message: Message) -> None:
+    """Hand one email to the SMTP server, on the pass's shared connection when there is one."""
+    shared: _SharedConnection | None = g.get("smtp_batch")
+    if shared is None:
+        with _TimedConnection(current_app.extensions["mail"], current_app.config["MAIL_TIMEOUT"]) as connection:
+            connection.send(mail_message)
+        return
+    try:
+        shared.get().send(mail_message)
+    except Exception:
+        shared.drop()  # the connection may be broken: never reuse it
+        raise
+
+
 def _message_id(message: OutboxMessage) -> str:
     """A Message-ID fixed per outbox row, so a mail client shows any resend as the same email."""
     domain = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
@@ -101,8 +152,7 @@ def send(message: OutboxMessage) -> str:
     )
     mail_message.msgId = _message_id(message)
     try:
-        with _TimedConnection(current_app.extensions["mail"], config["MAIL_TIMEOUT"]) as connection:
-            connection.send(mail_message)
+        _deliver(mail_message)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         if codes and all(code >= 500 for code in codes):
@@ -117,4 +167,4 @@ def ready() -> bool:
     return bool(config["MAIL_SERVER"]) or bool(config["SHOW_DEV_MAIL"])
 
 
-outbox.register_sender("email", send, ready)
+outbox.register_sender("email", send, ready, batch=smtp_batch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ class Sender:
 
     send: Callable[[OutboxMessage], str | None]
     ready: Callable[[], bool]
+    batch: Callable[[], AbstractContextManager] | None = None
 
 
 @dataclass
@@ -62,13 +64,18 @@ _SENDERS: dict[str, Sender] = {}
 
 
 def register_sender(
-    channel: str, send: Callable[[OutboxMessage], str | None], ready: Callable[[], bool] | None = None
+    channel: str,
+    send: Callable[[OutboxMessage], str | None],
+    ready: Callable[[], bool] | None = None,
+    batch: Callable[[], AbstractContextManager] | None = None,
 ) -> None:
     """Set the function that sends `channel`'s messages; it returns an external id or raises.
 
     `ready` says whether the channel is configured; messages wait untouched while it is not.
+    `batch`, if given, is entered before a pass's first message on the channel and left at the
+    end of the pass, so the sends in between can share what is costly to set up (a connection).
     """
-    _SENDERS[channel] = Sender(send=send, ready=ready or (lambda: True))
+    _SENDERS[channel] = Sender(send=send, ready=ready or (lambda: True), batch=batch)
 
 
 def ready_channels() -> list[str]:
@@ -180,7 +187,7 @@ def _record_failure(session: Session, message_id: int, error: Exception, permane
     return message.status
 
 
-def _send_one(session: Session, message_id: int, report: SendReport) -> None:
+def _send_one(session: Session, message_id: int, report: SendReport, shared: ExitStack, opened: set[str]) -> None:
     """Send a message this worker has claimed, and record what happened."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
@@ -188,6 +195,9 @@ def _send_one(session: Session, message_id: int, report: SendReport) -> None:
         return
     sender = _SENDERS[message.channel]
     try:
+        if sender.batch is not None and message.channel not in opened:
+            opened.add(message.channel)
+            shared.enter_context(sender.batch())
         external_id = sender.send(message)
     except Exception as error:  # noqa: BLE001 (any failure must leave the message to retry, not kill the worker)
         session.rollback()
@@ -210,11 +220,13 @@ def send_due(session: Session, worker_id: str, batch: int = 20, only_ids: Iterab
     ids = list(only_ids) if only_ids is not None else None
     if not channels or ids == []:
         return report
-    while report.claimed < batch:
-        message_id = _claim(session, worker_id, channels, ids)
-        if message_id is None:
-            break
-        _send_one(session, message_id, report)
+    with ExitStack() as shared:
+        opened: set[str] = set()
+        while report.claimed < batch:
+            message_id = _claim(session, worker_id, channels, ids)
+            if message_id is None:
+                break
+            _send_one(session, message_id, report, shared, opened)
     return report
 
 

@@ -6,7 +6,7 @@ Loading matches rows by slug (or year), so running it again adds and changes not
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -189,7 +189,7 @@ def load(session: Session) -> dict[str, int]:
         ) is None:
             session.add(FinancialYear(**values))
             added["years"] += 1
-    published_at = datetime(2019, 8, 23, tzinfo=timezone.utc)
+    published_at = datetime(2019, 8, 23, tzinfo=UTC)
     for values in CASE_STUDIES:
         if session.scalar(select(CaseStudy.id).where(CaseStudy.slug == values["slug"])) is None:
             session.add(CaseStudy(status="published", published_at=published_at, **values))

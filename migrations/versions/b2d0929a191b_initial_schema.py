@@ -8,7 +8,6 @@ Create Date: 2026-11-21 22:40:33.770596
 from alembic import op
 import sqlalchemy as sa
 import campaign.models.common
-import campaign.models.common
 
 
 # revision identifiers, used by Alembic.
