@@ -26,8 +26,6 @@ from werkzeug.http import parse_etags, unquote_etag
 from campaign.extensions import db
 from campaign.services.cache import PageCache, install
 
-# Set in the WSGI environ by the middleware: the content version it read for this request.
-VERSION_READ = "campaign.content_version"
 # Set in the WSGI environ by a view whose response every anonymous visitor may share.
 SHAREABLE = "campaign.shareable_version"
 # Response headers a 304 leaves out: they describe a body it does not send.
@@ -92,7 +90,7 @@ def public_page(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if request.method != "GET" or _has_session(request.environ, _session_cookies(current_app.config)):
+        if request.method not in ("GET", "HEAD") or _has_session(request.environ, _session_cookies(current_app.config)):
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200:
                 _cache_headers(response, shared=False)
@@ -102,7 +100,7 @@ def public_page(view):
 
         # Read the version before rendering: a page kept under it can then only be older than the
         # content it names, and a newer version is never served an older page.
-        version = request.environ.get(VERSION_READ) or current_app.extensions["page_cache"].current_version(db.session)
+        version = current_app.extensions["page_cache"].current_version(db.session)
         response = make_response(view(*args, **kwargs))
         if response.status_code != 200 or response.direct_passthrough:
             return response
@@ -127,13 +125,14 @@ class PageCacheMiddleware:
         if method not in ("GET", "HEAD") or _has_session(environ, self.cookie_names):
             return self.wsgi_app(environ, start_response)
         key = self._key(environ)
-        version = self._version()
-        page = self.cache.get(key, version) if version is not None else None
-        if page is not None:
-            return self._serve(page, environ, start_response)
+        # Only a URL already kept needs the content version: static files, forms and the rest never wait on it.
+        if self.cache.has(key):
+            version = self._version()
+            page = self.cache.get(key, version) if version is not None else None
+            if page is not None:
+                return self._serve(page, environ, start_response)
         if method == "HEAD":
             return self.wsgi_app(environ, start_response)
-        environ[VERSION_READ] = version
         return self._render(key, environ, start_response)
 
     @staticmethod

@@ -43,3 +43,11 @@ def test_a_database_that_never_answers_gets_a_503_within_the_connect_timeout():
         assert response.status_code == 503
         assert b"the service is unavailable" in response.data
         assert time.monotonic() - started < 10
+
+
+def test_static_files_never_wait_on_the_database(unreachable_app):
+    client = unreachable_app.test_client()
+    assert client.get("/").status_code == 503
+    response = client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert b"body" in response.data

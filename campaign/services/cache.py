@@ -70,6 +70,10 @@ class PageCache:
             self.version, self.checked_at = version, time.monotonic()
         return version
 
+    def has(self, key: str) -> bool:
+        """Whether a page is kept for this key (at whatever version)."""
+        return key in self.pages
+
     def get(self, key: str, version: str):
         """A page rendered at this version, or None."""
         with self.lock:
