@@ -125,36 +125,31 @@ def _due(now: datetime):
 
 
 def _claim(session: Session, worker_id: str, channels: list[str], only_ids: list[int] | None) -> int | None:
-    """Take one due message for this worker, in a short transaction of its own; None when none is due."""
-    for _ in range(5):
-        now = utcnow()
-        query = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.channel.in_(channels), _due(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        if only_ids is not None:
-            query = query.where(OutboxMessage.id.in_(only_ids))
-        message_id = session.scalar(query)
-        if message_id is None:
-            session.rollback()
-            return None
-        # Checking "due" again makes the claim a compare-and-set, which is what keeps SQLite (where
-        # FOR UPDATE does nothing) from letting two workers take the same row.
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _due(now))
-            .values(
-                status="sending", claimed_at=now, claimed_by=worker_id[:100], attempts=OutboxMessage.attempts + 1
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.commit()
-        if claimed == 1:
-            return message_id
-    return None
+    """Take one due message for this worker, in one statement and a short transaction; None when none is due.
+
+    The inner SELECT ... FOR UPDATE SKIP LOCKED lets workers on PostgreSQL pass each other by; checking
+    "due" again in the UPDATE makes the claim a compare-and-set, which is what keeps SQLite (where FOR
+    UPDATE does nothing) from letting two workers take the same row.
+    """
+    now = utcnow()
+    candidate = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.channel.in_(channels), _due(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if only_ids is not None:
+        candidate = candidate.where(OutboxMessage.id.in_(only_ids))
+    message_id = session.scalar(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == candidate.scalar_subquery(), _due(now))
+        .values(status="sending", claimed_at=now, claimed_by=worker_id[:100], attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return message_id
 
 
 def _record_sent(session: Session, message_id: int, external_id: str | None) -> None:
