@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from campaign.models import OutboxMessage
 from campaign.models.common import utcnow
@@ -282,3 +283,36 @@ def test_a_failure_mid_pass_starts_a_fresh_connection_for_the_rest(_postgres_sch
             assert reload(db, busy).status == "pending"
             assert {reload(db, m).status for m in (first, last)} == {"sent"}
             assert len(inbox.messages) == 2
+
+
+def _database_gone(*args, **kwargs):
+    raise OperationalError("UPDATE outbox_message", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_a_delivery_made_while_the_database_blinks_is_recorded_once_it_is_back(app, db, monkeypatch, x_sent):
+    [message] = queue_x(db)
+    record = outbox._record_sent
+    failures = iter([True, True, False])
+
+    def blinking(*args):
+        if next(failures):
+            _database_gone()
+        return record(*args)
+
+    naps: list[float] = []
+    monkeypatch.setattr(outbox, "_record_sent", blinking)
+    monkeypatch.setattr(outbox.time, "sleep", naps.append)
+    report = outbox.send_due(db.session, "worker-1", patience=60)
+    assert report.sent == 1
+    assert x_sent == [message.id]  # sent once, not again after the database came back
+    assert naps == [0.5, 1.0]
+    assert reload(db, message).status == "sent"
+    assert outbox.send_due(db.session, "worker-1").claimed == 0
+
+
+def test_a_web_request_does_not_wait_for_the_database_and_the_lease_covers_the_message(app, db, monkeypatch, x_sent):
+    [message] = queue_x(db)
+    monkeypatch.setattr(outbox, "_record_sent", _database_gone)
+    with pytest.raises(OperationalError):
+        outbox.send_due(db.session, "web")
+    assert reload(db, message).status == "sending"  # taken up again once the lease runs out

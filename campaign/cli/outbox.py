@@ -36,7 +36,8 @@ def send(batch: int) -> None:
     if not outbox.ready_channels():
         click.echo("No channel can send: set MAIL_SERVER (or run in development for /dev/mail).")
         return
-    click.echo(_describe(outbox.send_due(db.session, _worker_id(), batch=batch)))
+    report = outbox.send_due(db.session, _worker_id(), batch=batch, patience=outbox.RECORD_PATIENCE.total_seconds())
+    click.echo(_describe(report))
 
 
 def daily_jobs() -> str:
@@ -73,7 +74,9 @@ def worker(interval: int, batch: int, quiet: bool) -> None:
                 next_daily = time.monotonic() + DAILY
                 if not quiet:
                     click.echo(f"{utcnow():%Y-%m-%d %H:%M} {summary}")
-            report = outbox.send_due(db.session, worker_id, batch=batch)
+            report = outbox.send_due(
+                db.session, worker_id, batch=batch, patience=outbox.RECORD_PATIENCE.total_seconds()
+            )
         except OperationalError as error:
             db.session.rollback()
             click.echo(f"Database unavailable, trying again shortly: {error.orig}", err=True)

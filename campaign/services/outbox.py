@@ -10,12 +10,14 @@ and the next worker takes it up again; a delivered message is never picked up tw
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from campaign.models import OutboxMessage
@@ -31,6 +33,9 @@ MAX_ATTEMPTS = 12
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=4)  # 12 attempts spread over about 16 hours
 ERROR_LENGTH = 500
+# How long a worker keeps trying to record a delivery while the database is away: well inside the
+# lease, so no other worker takes the message up (and sends it again) in the meantime.
+RECORD_PATIENCE = timedelta(minutes=4)
 
 
 class PermanentFailure(Exception):
@@ -182,7 +187,37 @@ def _record_failure(session: Session, message_id: int, error: Exception, permane
     return message.status
 
 
-def _send_one(session: Session, message_id: int, report: SendReport, shared: ExitStack, opened: set[str]) -> None:
+def _record_sent_patiently(session: Session, message_id: int, external_id: str | None, patience: float) -> None:
+    """Record a delivery, retrying for up to `patience` seconds while the database cannot be reached.
+
+    The server has already accepted the message, so giving up here would leave it to be sent again
+    once its lease runs out; waiting for the database closes that gap for any outage shorter than this.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            _record_sent(session, message_id, external_id)
+            return
+        except OperationalError:
+            _quiet_rollback(session)
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("Outbox message %s was delivered; waiting for the database to record it", message_id)
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _quiet_rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except OperationalError:
+        pass  # the connection is gone; the pool replaces it on the next use
+
+
+def _send_one(
+    session: Session, message_id: int, report: SendReport, shared: ExitStack, opened: set[str], patience: float
+) -> None:
     """Send a message this worker has claimed, and record what happened."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
@@ -204,12 +239,18 @@ def _send_one(session: Session, message_id: int, report: SendReport, shared: Exi
         elif status == "pending":
             report.retrying += 1
         return
-    _record_sent(session, message_id, external_id)
+    _record_sent_patiently(session, message_id, external_id, patience)
     report.sent += 1
 
 
-def send_due(session: Session, worker_id: str, batch: int = 20, only_ids: Iterable[int] | None = None) -> SendReport:
-    """Send up to `batch` due messages for every channel that is ready; the rest wait their turn."""
+def send_due(
+    session: Session, worker_id: str, batch: int = 20, only_ids: Iterable[int] | None = None, patience: float = 0.0
+) -> SendReport:
+    """Send up to `batch` due messages for every channel that is ready; the rest wait their turn.
+
+    `patience` is how many seconds to keep trying to record a delivery while the database is away
+    (the worker waits; a web request, which must answer quickly, does not).
+    """
     report = SendReport()
     channels = ready_channels()
     ids = list(only_ids) if only_ids is not None else None
@@ -221,7 +262,7 @@ def send_due(session: Session, worker_id: str, batch: int = 20, only_ids: Iterab
             message_id = _claim(session, worker_id, channels, ids)
             if message_id is None:
                 break
-            _send_one(session, message_id, report, shared, opened)
+            _send_one(session, message_id, report, shared, opened, patience)
     return report
 
 
