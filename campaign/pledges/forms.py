@@ -70,6 +70,24 @@ def _read_logo(field) -> StoredImage | None:
         raise ValidationError(str(error)) from None
 
 
+def _commitments_field() -> MultiCheckboxField:
+    """What the organisation will do: the same question when signing and when managing a pledge."""
+    return MultiCheckboxField(
+        "What will your organisation do?",
+        choices=list(COMMITMENTS.items()),
+        validators=[InputRequired("Select at least one thing your organisation will do")],
+    )
+
+
+def _statement_field() -> TextAreaField:
+    """The organisation's optional public statement, trimmed and capped."""
+    return TextAreaField(
+        "Your public statement (optional)",
+        filters=[_statement],
+        validators=[Length(max=STATEMENT_LENGTH, message=f"Enter a statement of {STATEMENT_LENGTH} characters or fewer")],
+    )
+
+
 class LogoFormMixin:
     """The checked logo, kept on the form once validation has re-encoded it."""
 
@@ -143,16 +161,8 @@ class PledgeForm(LogoFormMixin, FlaskForm):
             Email("Enter an email address in the correct format, like name@example.co.uk", check_deliverability=False),
         ],
     )
-    commitments = MultiCheckboxField(
-        "What will your organisation do?",
-        choices=list(COMMITMENTS.items()),
-        validators=[InputRequired("Select at least one thing your organisation will do")],
-    )
-    statement = TextAreaField(
-        "Your public statement (optional)",
-        filters=[_statement],
-        validators=[Length(max=STATEMENT_LENGTH, message=f"Enter a statement of {STATEMENT_LENGTH} characters or fewer")],
-    )
+    commitments = _commitments_field()
+    statement = _statement_field()
     logo = FileField("Your logo (optional)")
     consent_listed = BooleanField(
         "We agree to our organisation's name, pledge and the details marked public being shown on this website",
@@ -243,16 +253,8 @@ class ResendLinkForm(FlaskForm):
 class ManageForm(LogoFormMixin, FlaskForm):
     """The organisation's own changes: its statement, logo and commitments."""
 
-    commitments = MultiCheckboxField(
-        "What will your organisation do?",
-        choices=list(COMMITMENTS.items()),
-        validators=[InputRequired("Select at least one thing your organisation will do")],
-    )
-    statement = TextAreaField(
-        "Your public statement (optional)",
-        filters=[_statement],
-        validators=[Length(max=STATEMENT_LENGTH, message=f"Enter a statement of {STATEMENT_LENGTH} characters or fewer")],
-    )
+    commitments = _commitments_field()
+    statement = _statement_field()
     logo = FileField("Upload a new logo (optional)")
     remove_logo = BooleanField("Remove our logo")
 
