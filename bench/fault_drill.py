@@ -32,7 +32,7 @@ from aiosmtpd.controller import Controller
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import BIN, HOST, ROOT, SITE_PORT, SMTP_PORT, database_url, gunicorn, serve, site_env  # noqa: E402
-from bench.signup_load import _form_token  # noqa: E402
+from bench.signup_load import form_token, signup_form  # noqa: E402
 from config import _database_url  # noqa: E402
 
 SECONDS = 40
@@ -65,17 +65,12 @@ def postgres(action: str) -> None:
 def sign_up(base_url: str, client_id: int, tag: str, deadline: float, outcomes: dict, lock: threading.Lock) -> None:
     """Post sign-ups until the deadline, recording each email address's answer."""
     session = requests.Session()
-    token = _form_token(session, base_url)
+    token = form_token(session, base_url)
     n = 0
     while time.monotonic() < deadline:
         n += 1
         email = f"drill-{tag}-{client_id}-{n}@example.org"
-        data = {
-            "csrf_token": token, "organisation_name": f"Drill {tag} {client_id}-{n} (demo)", "org_type": "business",
-            "size": "small", "sector": "retail", "area": "preston", "contact_name": "Drill Person",
-            "contact_role": "Director", "contact_email": email, "commitments": ["local_suppliers"],
-            "consent_listed": "y", "privacy": "y",
-        }
+        data = signup_form(token, f"Drill {tag} {client_id}-{n}", email)
         try:
             response = session.post(f"{base_url}/pledge", data=data, allow_redirects=False, timeout=30)
             location = response.headers.get("Location", "")

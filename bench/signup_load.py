@@ -60,28 +60,32 @@ class SignupReport:
                 f"(target >= {TARGET_PER_SECOND}/s, p99 < {TARGET_P99_MS} ms)")
 
 
-def _form_token(session: requests.Session, base_url: str) -> str:
+def form_token(session: requests.Session, base_url: str) -> str:
+    """Open the pledge form once, so the session holds a CSRF token, and return the token."""
     html = session.get(f"{base_url}/pledge", timeout=10).text
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html).group(
-        1
-    ) or ""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
+    return match.group(1) or match.group(2)
+
+
+def signup_form(token: str, name: str, email: str) -> dict:
+    """A complete, valid pledge form for a new (demo) organisation."""
+    return {
+        "csrf_token": token, "organisation_name": f"{name} (demo)",
+        "org_type": "business", "size": "small", "sector": "retail", "area": "preston",
+        "contact_name": "Bench Person", "contact_role": "Director", "contact_email": email,
+        "commitments": ["local_suppliers", "living_wage"], "consent_listed": "y", "privacy": "y",
+        "statement": "", "website": "", "postcode": "", "homepage": "",
+    }
 
 
 def _client(base_url: str, client_id: int, deadline: float, report: SignupReport, lock: threading.Lock) -> None:
     """Sign up new organisations one after another until the deadline; only a redirect to "check your email" counts."""
     session = requests.Session()
-    token = _form_token(session, base_url)
+    token = form_token(session, base_url)
     n = 0
     while time.monotonic() < deadline:
         n += 1
-        data = {
-            "csrf_token": token, "organisation_name": f"Bench Signup {client_id}-{n} (demo)",
-            "org_type": "business", "size": "small", "sector": "retail", "area": "preston",
-            "contact_name": "Bench Person", "contact_role": "Director",
-            "contact_email": f"bench-{report.tag}-{client_id}-{n}@example.org",
-            "commitments": ["local_suppliers", "living_wage"], "consent_listed": "y", "privacy": "y",
-            "statement": "", "website": "", "postcode": "", "homepage": "",
-        }
+        data = signup_form(token, f"Bench Signup {client_id}-{n}", f"bench-{report.tag}-{client_id}-{n}@example.org")
         started = time.perf_counter()
         try:
             response = session.post(f"{base_url}/pledge", data=data, allow_redirects=False, timeout=10)
