@@ -25,7 +25,9 @@ from sqlalchemy import text  # noqa: E402
 from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.models import Supplier  # noqa: E402
-from campaign.services import figures, spend_import, spend_parse  # noqa: E402
+from campaign.services.figures import headline as figures  # noqa: E402
+from campaign.services.spend import imports as spend_import
+from campaign.services.spend import parse as spend_parse
 
 ROWS = 100_000
 SUPPLIERS = 2_000

@@ -28,7 +28,7 @@ from campaign.models import (  # noqa: E402
     Supplier,
 )
 from campaign.models.common import utcnow  # noqa: E402
-from campaign.services import seed  # noqa: E402
+from campaign.services.content import seed  # noqa: E402
 
 PLEDGES = 10_000
 TRANSACTIONS = 100_000

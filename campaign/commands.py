@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from campaign.extensions import db
-from campaign.services import seed as seed_service
+from campaign.services.content import seed as seed_service
 
 
 def register(app: Flask) -> None:

@@ -73,7 +73,7 @@ def client(app):
 @pytest.fixture
 def seeded(db):
     """The campaign's own content, loaded as `flask seed` loads it."""
-    from campaign.services import seed
+    from campaign.services.content import seed
 
     seed.load(db.session)
     return db

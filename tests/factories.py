@@ -18,7 +18,7 @@ from campaign import create_app
 from campaign.extensions import db as _db
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser, Supplier
 from campaign.models.common import utcnow
-from campaign.services import spend_parse
+from campaign.services.spend import parse as spend_parse
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)

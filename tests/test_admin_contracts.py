@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.models import AuditEvent, CaseStudy, Contract
-from campaign.services.contracts import safe_cell
+from campaign.services.spend.contracts import safe_cell
 from tests.factories import load_user_per_request, make_contract, make_staff, make_supplier, signed_in
 from tests.pages import text_of
 

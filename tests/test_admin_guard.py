@@ -161,7 +161,7 @@ def test_every_admin_post_refuses_a_missing_csrf_token(db):
 
 
 def test_every_post_form_on_every_staff_page_carries_a_csrf_token(db):
-    from campaign.services import seed
+    from campaign.services.content import seed
 
     with app_with(WTF_CSRF_ENABLED=True) as app:
         seed.load(db.session)

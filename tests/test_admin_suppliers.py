@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.models import AuditEvent, Supplier
-from campaign.services import suppliers
+from campaign.services.spend import suppliers
 from tests.factories import load_user_per_request, make_staff, make_supplier, signed_in
 from tests.pages import text_of
 

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from campaign.models import CaseStudy, HeadlineFigure, StoredImage
-from campaign.services import cards
+from campaign.services.sharing import cards
 from tests.test_social_helpers import make_pledge
 
 

@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from campaign import create_app
 from campaign.extensions import db as _db
 from campaign.models import OutboxMessage, Pledge, PledgeToken
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.conftest import USING_POSTGRES
 from tests.test_pledge_helpers import form_data
 

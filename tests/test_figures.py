@@ -4,7 +4,7 @@ import pytest
 
 from campaign.formatting import figure_value, percent, pounds
 from campaign.models import Contract, FinancialYear, HeadlineFigure
-from campaign.services import figures
+from campaign.services.figures import headline as figures
 
 
 @pytest.fixture

@@ -29,7 +29,9 @@ from campaign.models import (
     StaffUser,
 )
 from campaign.models.common import utcnow
-from campaign.services import images, outbox, pledges, spend_import
+from campaign.services import images, outbox
+from campaign.services.pledges import signing as pledges
+from campaign.services.spend import imports as spend_import
 from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
@@ -81,7 +83,7 @@ def png_bytes(size: tuple[int, int] = (40, 30), colour=(165, 28, 48)) -> bytes:
 
 def build_world(db) -> World:
     """Create one row of every kind the site's URLs point at (the campaign's content included)."""
-    from campaign.services import seed
+    from campaign.services.content import seed
 
     session = db.session
     seed.load(session)

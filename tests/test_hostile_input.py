@@ -28,7 +28,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from campaign.models import OutboxMessage, Pledge, StaffUser, StoredImage
-from campaign.services import pledges, spend_import
+from campaign.services.pledges import signing as pledges
+from campaign.services.spend import imports as spend_import
 from tests.factories import signed_in
 from tests.test_forms_csrf import World, build_world, fresh_request_globals, png_bytes
 from tests.test_pledge_helpers import form_data, live

@@ -15,7 +15,7 @@ from PIL import Image
 
 from campaign.models import HashtagPost
 from campaign.models.common import utcnow
-from campaign.services import cards
+from campaign.services.sharing import cards
 from tests.pages import parse
 from tests.test_social_helpers import make_pledge
 

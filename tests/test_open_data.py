@@ -9,8 +9,8 @@ import json
 import pytest
 
 from campaign.models.pledges import COMMITMENTS
-from campaign.services import wall
-from campaign.services.seed import FIGURES
+from campaign.services.content.seed import FIGURES
+from campaign.services.pledges import wall
 from tests.pages import text_of
 from tests.test_pledge_helpers import live, signed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaign.models import AuditEvent, OutboxMessage, Pledge, StoredImage
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.pages import text_of
 from tests.test_pledge_helpers import emails, live, manage_path, settings, sign_in_staff, signed
 

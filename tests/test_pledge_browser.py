@@ -10,7 +10,7 @@ import pytest
 
 from campaign.extensions import db
 from campaign.models import OutboxMessage, Pledge
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.browser.checks import axe_violations, scrolls_sideways
 from tests.browser.conftest import (  # noqa: F401 (base_url and live_app are fixtures)
     ADMIN_EMAIL,

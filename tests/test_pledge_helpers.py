@@ -19,7 +19,7 @@ from campaign.extensions import limiter
 from campaign.models import OutboxMessage, Pledge
 from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.conftest import USING_POSTGRES
 from tests.pages import PageClient
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from campaign.models import Pledge, PledgeToken
 from campaign.models.common import utcnow
-from campaign.services import pledges, tokens
+from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import tokens
 from tests.pages import text_of
 from tests.test_pledge_helpers import app_with, emails, manage_path, settings, signed, token_in
 

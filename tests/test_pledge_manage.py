@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from campaign.models import OutboxMessage, Pledge, PledgeToken, StoredImage
 from campaign.models.common import utcnow
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.pages import text_of
 from tests.test_pledge_helpers import app_with, emails, form_data, live, manage_path, settings, signed
 

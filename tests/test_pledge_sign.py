@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from campaign.extensions import db as _db
 from campaign.models import OutboxMessage, Pledge, PledgeToken, StoredImage
-from campaign.services import pledges
-from campaign.services.seed import PLEDGE_WORDING
+from campaign.services.content.seed import PLEDGE_WORDING
+from campaign.services.pledges import signing as pledges
 from tests.pages import check_page, parse, text_of
 from tests.test_pledge_helpers import app_with, emails, form_data, settings, signed, submission
 

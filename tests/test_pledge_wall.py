@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import event
 
 from campaign.models import Pledge
-from campaign.services import pledges
+from campaign.services.pledges import signing as pledges
 from tests.pages import text_of
 from tests.test_pledge_helpers import bulk_live, live, settings, signed
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaign.services.seed import FIGURES, PLEDGE_WORDING, QUOTES
+from campaign.services.content.seed import FIGURES, PLEDGE_WORDING, QUOTES
 from tests.pages import text_of
 
 PUBLIC_PAGES = [

@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from campaign.models import CaseStudy, FinancialYear, HeadlineFigure, Quote
-from campaign.services import seed
+from campaign.services.content import seed
 
 
 def counts(db):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaign.services.share import (
+from campaign.services.sharing.links import (
     HASHTAG,
     ShareLink,
     campaign_share_text,

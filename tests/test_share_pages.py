@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.models import Pledge
-from campaign.services import share
+from campaign.services.sharing import links as share
 from campaign.social import sharing
 from tests.test_social_helpers import make_pledge
 

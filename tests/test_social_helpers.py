@@ -10,7 +10,7 @@ import responses
 
 from campaign.models import Pledge, SocialPost, StaffUser
 from campaign.models.common import utcnow
-from campaign.services import social
+from campaign.services.x import posts as social
 
 TWEETS_URL = "https://api.twitter.com/2/tweets"
 SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"

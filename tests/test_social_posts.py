@@ -15,7 +15,10 @@ from sqlalchemy import select
 
 from campaign.models import OutboxMessage, SiteState, SocialPost
 from campaign.models.common import utcnow
-from campaign.services import outbox, pledges, share, social
+from campaign.services import outbox
+from campaign.services.pledges import signing as pledges
+from campaign.services.sharing import links as share
+from campaign.services.x import posts as social
 from tests.pages import text_of
 from tests.test_social_helpers import RESET_EPOCH, TWEETS_URL, X_KEYS, draft_for, make_pledge, sign_in_editor, x_mock
 from tests.test_x_client import no_network  # noqa: F401  (autouse: nothing may leave the machine)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from campaign.models import HashtagPost, SiteState
 from campaign.models.common import utcnow
-from campaign.services import social
+from campaign.services.x import posts as social
 from tests.pages import text_of
 from tests.test_social_helpers import RESET_EPOCH, SEARCH_URL, X_KEYS, sign_in_editor, x_mock
 from tests.test_x_client import no_network  # noqa: F401  (autouse: nothing may leave the machine)

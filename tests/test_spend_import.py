@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from campaign.models import AuditEvent, FinancialYear, ImportMapping, SpendImport, SpendTransaction, Supplier
 from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload, SupplierAlias
-from campaign.services import spend_import
+from campaign.services.spend import imports as spend_import
 from tests.factories import load_user_per_request, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse, text_of
 

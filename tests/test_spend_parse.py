@@ -18,7 +18,7 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from campaign.services.spend_parse import (  # noqa: E402
+from campaign.services.spend.parse import (  # noqa: E402
     FIELDS,
     REDACTED_LABEL,
     FileFormatError,

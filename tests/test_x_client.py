@@ -18,8 +18,8 @@ import requests
 import responses
 from responses import matchers
 
-from campaign.services import x_client
-from campaign.services.x_client import (
+from campaign.services.x import client as x_client
+from campaign.services.x.client import (
     FoundPost,
     XCredentials,
     backoff_delay,

@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from campaign.models import HashtagPost, OutboxMessage, Pledge, SocialPost
 from campaign.models.common import utcnow
-from campaign.services import outbox, social
+from campaign.services import outbox
+from campaign.services.x import posts as social
 from tests.factories import make_staff, signed_in
 from tests.pages import PageClient, text_of
 from tests.test_forms_csrf import fresh_request_globals

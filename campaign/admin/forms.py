@@ -12,9 +12,9 @@ from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation, ValidationError
 
 from campaign.services import money
-from campaign.services.admin_figures import COMPUTATIONS
+from campaign.services.figures.editing import COMPUTATIONS
 from campaign.services.geography import COUNCIL_AREAS
-from campaign.services.suppliers import LOCATION_CHOICES, LOCATION_LABELS
+from campaign.services.spend.suppliers import LOCATION_CHOICES, LOCATION_LABELS
 
 
 def _strip(value):

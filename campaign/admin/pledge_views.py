@@ -16,8 +16,9 @@ from campaign.extensions import db
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.pledges.forms import STATEMENT_LENGTH, MultiCheckboxField, RadioField, SelectField
-from campaign.services import outbox, pledges
+from campaign.services import outbox
 from campaign.services.geography import INVALID_POSTCODE_MESSAGE, normalise_postcode
+from campaign.services.pledges import signing as pledges
 
 PER_PAGE = 50
 MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers: anything larger cannot be a row, so it is a 404

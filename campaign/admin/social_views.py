@@ -8,8 +8,8 @@ from flask_login import current_user
 from campaign.admin import bp
 from campaign.extensions import db
 from campaign.models import HashtagPost
-from campaign.services import social as social_service
-from campaign.services.social import SocialError
+from campaign.services.x import posts as social_service
+from campaign.services.x.posts import SocialError
 from campaign.social.forms import PostTextForm, ScheduleForm
 
 POST_ACTIONS = {

@@ -24,18 +24,14 @@ from campaign.models import (
     Supplier,
 )
 from campaign.models.common import utcnow
-from campaign.services import (
-    admin_figures,
-    audit,
-    content_admin,
-    contracts,
-    figures,
-    markdown,
-    spend_import,
-    staff,
-    suppliers,
-)
+from campaign.services import audit, staff
+from campaign.services.content import editing as content_admin
+from campaign.services.content import markdown
+from campaign.services.figures import editing as admin_figures
+from campaign.services.figures import headline as figures
 from campaign.services.geography import COUNCIL_AREAS
+from campaign.services.spend import contracts, suppliers
+from campaign.services.spend import imports as spend_import
 from campaign.services.validation import FieldError
 
 MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds on PostgreSQL

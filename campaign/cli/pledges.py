@@ -7,7 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from campaign.extensions import db
-from campaign.services import outbox, pledges
+from campaign.services import outbox
+from campaign.services.pledges import signing as pledges
 
 cli = AppGroup("pledges", help="Look after pledges: delete unconfirmed ones, send the staff digest.")
 

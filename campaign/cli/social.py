@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from campaign.extensions import db
-from campaign.services import social
+from campaign.services.x import posts as social
 
 cli = AppGroup("social", help="The campaign's X account and the #BackingLancashire wall.")
 

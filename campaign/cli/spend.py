@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from campaign.extensions import db
 from campaign.formatting import pounds
-from campaign.services import spend_import
+from campaign.services.spend import imports as spend_import
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 

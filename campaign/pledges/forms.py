@@ -12,8 +12,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.models import StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import images, pledges
-from campaign.services.wall import SORTS, WallQuery
+from campaign.services import images
+from campaign.services.pledges import signing as pledges
+from campaign.services.pledges.wall import SORTS, WallQuery
 
 STATEMENT_LENGTH = 500
 LOGO_MAX_SIDE = 800  # pixels: plenty for a logo on the wall and the organisation's page

@@ -31,7 +31,9 @@ from campaign.pledges.forms import (
     WallForm,
     WithdrawForm,
 )
-from campaign.services import mailer, outbox, pledges, wall
+from campaign.services import mailer, outbox
+from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import wall
 from campaign.social import sharing
 
 OPEN_DATA_CACHE_SECONDS = 300

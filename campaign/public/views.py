@@ -9,8 +9,10 @@ from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models import StoredImage
 from campaign.public import bp
-from campaign.services import content, figures, social
-from campaign.services.seed import PLEDGE_SOURCE, PLEDGE_WORDING
+from campaign.services.content import published as content
+from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
+from campaign.services.figures import headline as figures
+from campaign.services.x import posts as social
 from campaign.social import sharing
 
 

@@ -9,7 +9,9 @@ from sqlalchemy.orm import object_session
 
 from campaign.extensions import db
 from campaign.models import OutboxMessage
-from campaign.services import outbox, pledges, social
+from campaign.services import outbox
+from campaign.services.pledges import signing as pledges
+from campaign.services.x import posts as social
 
 bp = Blueprint("social", __name__)
 

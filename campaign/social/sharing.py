@@ -19,9 +19,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, Pledge
-from campaign.services import cards, share
-from campaign.services.figures import DisplayFigure
-from campaign.services.social import absolute_url, organisation_url
+from campaign.services.figures.headline import DisplayFigure
+from campaign.services.sharing import cards
+from campaign.services.sharing import links as share
+from campaign.services.x.posts import absolute_url, organisation_url
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from flask import abort, current_app, make_response, render_template, request
 
 from campaign.extensions import db
 from campaign.http_cache import public_page
-from campaign.services import cards, social
+from campaign.services.sharing import cards
+from campaign.services.x import posts as social
 from campaign.social import bp
 from campaign.social.forms import UK
 from campaign.social.sharing import hold_unreviewed

@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from campaign import create_app
 from campaign.extensions import db
-from campaign.services import seed, staff
+from campaign.services import staff
+from campaign.services.content import seed
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

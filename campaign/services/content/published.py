@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from campaign.formatting import pounds
 from campaign.models import CaseStudy, FinancialYear, Quote
-from campaign.services import markdown
+from campaign.services.content import markdown
 
 
 def published_case_studies(session: Session) -> list[CaseStudy]:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from campaign.formatting import percent
 from campaign.models import CaseStudy, Contract, StaffUser, Supplier
-from campaign.services import audit, suppliers
+from campaign.services import audit
+from campaign.services.spend import suppliers
 from campaign.services.validation import FieldError
 
 POLICY_MINIMUM_BP = 250  # the Social Value Policy's minimum weighting: 2.5%

@@ -34,7 +34,8 @@ from campaign.formatting import pounds
 from campaign.models import FinancialYear, ImportMapping, SpendImport, SpendTransaction, StaffUser, Supplier
 from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload, SupplierAlias
-from campaign.services import audit, spend_parse
+from campaign.services import audit
+from campaign.services.spend import parse as spend_parse
 from campaign.services.validation import FieldError
 
 STALE_AFTER = timedelta(hours=6)  # an upload nobody finished importing is deleted after this

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, Pledge, StoredImage
-from campaign.services import figures
+from campaign.services.figures import headline as figures
 
 WIDTH, HEIGHT = 1200, 630
 ROSE = (165, 28, 48)  # #a51c30
@@ -35,7 +35,7 @@ INK = (27, 31, 36)  # #1b1f24
 MUTED = (74, 80, 88)  # #4a5058
 WHITE = (255, 255, 255)
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 REGULAR = FONT_DIR / "DejaVuSans.ttf"
 BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 

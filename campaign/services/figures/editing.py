@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser
-from campaign.services import audit, figures
+from campaign.services import audit
+from campaign.services.figures import headline as figures
 from campaign.services.slugs import unique_slug
 from campaign.services.validation import FieldError
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from campaign.models import OutboxMessage, Pledge, PledgeToken, StaffUser, StoredImage
 from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
-from campaign.services import audit, mailer, tokens
+from campaign.services import audit, mailer
+from campaign.services.content.seed import PLEDGE_WORDING
 from campaign.services.geography import (
     COUNCIL_AREAS,
     INVALID_POSTCODE_MESSAGE,
@@ -29,7 +30,7 @@ from campaign.services.geography import (
     council_area_name,
     normalise_postcode,
 )
-from campaign.services.seed import PLEDGE_WORDING
+from campaign.services.pledges import tokens
 
 AREAS: dict[str, str] = {
     **dict(COUNCIL_AREAS),

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import figures, mailer
-from campaign.services.pledges import AREAS, COUNCIL_SLUGS, area_name, name_key
+from campaign.services import mailer
+from campaign.services.figures import headline as figures
+from campaign.services.pledges.signing import AREAS, COUNCIL_SLUGS, area_name, name_key
 
 PAGE_SIZE = 24
 SORTS = {"newest": "Newest first", "name": "A to Z"}

@@ -35,8 +35,10 @@ from sqlalchemy.orm import Session
 
 from campaign.models import HashtagPost, OutboxMessage, Pledge, SiteState, SocialPost, StaffUser
 from campaign.models.common import utcnow
-from campaign.services import audit, outbox, share, x_client
-from campaign.services.x_client import XCredentials
+from campaign.services import audit, outbox
+from campaign.services.sharing import links as share
+from campaign.services.x import client as x_client
+from campaign.services.x.client import XCredentials
 
 SINCE_ID_KEY = "x_search_since_id"
 FETCHED_AT_KEY = "x_search_fetched_at"

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from campaign.models import SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import SupplierAlias
-from campaign.services import audit, geography, spend_import
-from campaign.services.spend_parse import normalise_supplier_name
+from campaign.services import audit, geography
+from campaign.services.spend import imports as spend_import
+from campaign.services.spend.parse import normalise_supplier_name
 from campaign.services.validation import FieldError
 
 LOCATION_LABELS = {

@@ -1,0 +1,1 @@
+"""Published content: case studies, quotes, Markdown, and the campaign's seed facts."""

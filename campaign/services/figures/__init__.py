@@ -1,0 +1,1 @@
+"""Headline figures: what the campaign shows, and staff changes to it."""

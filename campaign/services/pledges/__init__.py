@@ -1,0 +1,1 @@
+"""Pledges: signing, confirming, managing, and the public wall."""

@@ -1,0 +1,1 @@
+"""Sharing campaign pages: share links and share card pictures."""

@@ -1,0 +1,1 @@
+"""Procurement spend: parsing and importing files, suppliers, contracts."""
