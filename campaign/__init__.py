@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from campaign import channels, cli
 from campaign.extensions import compress, csrf, db, limiter, login_manager, mail, migrate
 from config import CONFIGS
 
@@ -55,12 +56,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    channels.register(app)
     register_errorhandlers(app)
-    register_commands(app)
+    cli.register(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_input_guard(app)
-    register_middleware(app)
+    register_page_cache(app)
+    register_proxy_fix(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
@@ -94,33 +97,15 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from campaign import http_cache
-
-    http_cache.init_app(app)
-
     from campaign import models  # noqa: F401  (the schema must be known before first use)
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach each part of the site."""
-    from campaign.public import bp as public_bp
+    from campaign import admin, api, auth, dev, pledges, public, social
 
-    app.register_blueprint(public_bp)
-    for module in ("campaign.auth", "campaign.admin", "campaign.pledges", "campaign.social", "campaign.dev"):
-        _register_optional(app, module)
-
-
-def _register_optional(app: Flask, module_name: str) -> None:
-    """Register a blueprint package that later parts of the site add."""
-    import importlib
-
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:
-            raise
-        return
-    app.register_blueprint(module.bp)
+    for blueprint in (public.bp, pledges.bp, api.bp, social.bp, auth.bp, admin.bp, dev.bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -146,13 +131,6 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("errors/500.html", code=500), 500
 
 
-def register_commands(app: Flask) -> None:
-    """Add the `flask` command groups."""
-    from campaign.commands import register
-
-    register(app)
-
-
 @cache
 def _static_hash(filename: str) -> str:
     """A short content hash for a static file, so its URL changes when it does."""
@@ -164,22 +142,37 @@ def _static_hash(filename: str) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Versioned static URLs and the filters templates use."""
+    """Versioned static URLs, the values every template may use, and the filters."""
     from campaign import formatting
+    from campaign.social.views import uk_datetime
 
     @app.url_defaults
     def static_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             values["v"] = _static_hash(values["filename"])
 
+    @app.context_processor
+    def site_globals() -> dict:
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "site_url": app.config["SITE_URL"],
+            "show_dev_mail": app.config["SHOW_DEV_MAIL"],
+        }
+
     formatting.register(app)
+    app.add_template_filter(uk_datetime)
 
 
-def register_middleware(app: Flask) -> None:
-    """The page cache in front of Flask, and outermost the proxy fix, so the cache sees the real scheme and host."""
+def register_page_cache(app: Flask) -> None:
+    """Keep rendered public pages in memory, in step with the content version, in front of Flask."""
     from campaign import http_cache
 
+    http_cache.init_app(app)
     http_cache.install_middleware(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Outermost, trust the proxy's headers (when told to), so the page cache sees the real scheme and host."""
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,

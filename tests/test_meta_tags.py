@@ -38,7 +38,7 @@ PLEDGE_PAGES = [
     ("pledges.sign", {}),
     ("pledges.wall", {}),
     ("pledges.organisation", {"slug": "acme-bakery-ltd"}),
-    ("pledges.open_data", {}),
+    ("api.open_data", {}),
     ("pledges.resend", {}),
 ]
 

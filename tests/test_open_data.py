@@ -90,7 +90,7 @@ def test_figures_json_gives_each_figure_with_its_source_and_date(client, seeded)
 
 
 def test_open_data_page_documents_the_files(client, db):
-    soup = client.get_page("pledges.open_data")
+    soup = client.get_page("api.open_data")
     page = text_of(soup)
     for expected in ("/pledges.csv", "/api/pledges.json", "/api/figures.json", "Access-Control-Allow-Origin", "apostrophe"):
         assert expected in page

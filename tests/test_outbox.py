@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from campaign.models import OutboxMessage
 from campaign.models.common import utcnow
+from campaign.channels import email as email_channel
 from campaign.services import mailer, outbox
 from tests.conftest import USING_POSTGRES
 from tests.smtp import smtp_server
@@ -226,17 +227,17 @@ def test_workers_on_postgresql_share_the_outbox_without_sending_anything_twice(a
 
 
 class CountingConnections:
-    """Counts SMTP connections opened, by wrapping the mailer's own connect."""
+    """Counts SMTP connections opened, by wrapping the email channel's own connect."""
 
     def __init__(self, monkeypatch) -> None:
         self.opened = 0
-        original = mailer._TimedConnection.configure_host
+        original = email_channel._TimedConnection.configure_host
 
         def counting(connection):
             self.opened += 1
             return original(connection)
 
-        monkeypatch.setattr(mailer._TimedConnection, "configure_host", counting)
+        monkeypatch.setattr(email_channel._TimedConnection, "configure_host", counting)
 
 
 def queue_emails(db, *recipients: str) -> list[OutboxMessage]:

@@ -87,7 +87,7 @@ def test_every_get_route_for_staff_and_public(app, db, world):
     assert checked >= 120
     # The walk really reached the pages: staff see the staff area, the public see every public page.
     assert all(statuses[(rule.endpoint, "staff")] < 400 for rule in rules(app, "GET") if rule.rule.startswith("/admin"))
-    assert statuses[("pledges.pledges_json", "public")] == 200 and statuses[("pledges.pledges_csv", "public")] == 200
+    assert statuses[("api.pledges_json", "public")] == 200 and statuses[("api.pledges_csv", "public")] == 200
     assert statuses[("social.campaign_card", "public")] == 200 and statuses[("public.image", "public")] == 200
     assert statuses[("admin.contracts_export", "staff")] == 200
     assert not problems, "\n".join(problems)

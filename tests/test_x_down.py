@@ -68,7 +68,7 @@ def the_public_site_works(client, slug: str) -> None:
     """Every public page that could touch X answers normally."""
     for endpoint, values in [
         ("public.home", {}), ("pledges.wall", {}), ("pledges.organisation", {"slug": slug}), ("social.wall", {}),
-        ("public.figures_page", {}), ("pledges.open_data", {}),
+        ("public.figures_page", {}), ("api.open_data", {}),
     ]:
         client.get_page(endpoint, **values)
     for url in (f"/cards/pledges/{slug}.png", "/cards/campaign.png", "/api/figures.json", "/api/pledges.json"):

@@ -12,6 +12,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from campaign.admin import bp
+from campaign.channels import send_after_commit
 from campaign.extensions import db
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
@@ -153,7 +154,7 @@ def approve_pledge(pledge_id: int):
     except pledges.PledgeError as error:
         flash(str(error), "error")
         return _back()
-    outbox.send_now(db.session, result.messages)
+    send_after_commit(result.messages)
     flash(f"Approved: {pledge.organisation_name} is on the wall.", "success")
     return _back()
 
@@ -224,7 +225,7 @@ def retry_message(message_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     if message_id <= MAX_ROW_ID and outbox.retry(db.session, message_id):
-        outbox.send_now(db.session, [message_id])
+        send_after_commit([message_id])
         flash("The email is being sent again.", "success")
     else:
         flash("That email is no longer waiting to be retried.", "info")

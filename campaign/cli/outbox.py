@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from campaign.extensions import db
 from campaign.models.common import utcnow
-from campaign.services import mailer, outbox  # noqa: F401  (mailer registers the email sender)
+from campaign.services import outbox
 from campaign.services.pledges import signing as pledges
 
 cli = AppGroup("outbox", help="Send the emails (and X posts) waiting in the outbox.")

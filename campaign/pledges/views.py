@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import (
     abort,
     current_app,
@@ -16,10 +14,10 @@ from flask import (
     url_for,
 )
 
+from campaign.channels import send_after_commit
 from campaign.extensions import db, limiter
 from campaign.formatting import long_date
 from campaign.http_cache import public_page
-from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
 from campaign.pledges import badge, bp
 from campaign.pledges.forms import (
@@ -31,12 +29,11 @@ from campaign.pledges.forms import (
     WallForm,
     WithdrawForm,
 )
-from campaign.services import mailer, outbox
+from campaign.services import mailer
 from campaign.services.pledges import signing as pledges
 from campaign.services.pledges import wall
 from campaign.social import sharing
 
-OPEN_DATA_CACHE_SECONDS = 300
 BADGE_CACHE_SECONDS = 24 * 3600
 
 
@@ -62,15 +59,6 @@ def _private(response):
     return response
 
 
-def _send(result: pledges.Outcome) -> None:
-    """Try the outcome's emails straight after commit; any that fail wait for the outbox worker.
-
-    With OUTBOX_SEND_IN_REQUEST off, the outbox worker sends them instead, keeping sign-ups fast in a spike.
-    """
-    if result.messages and current_app.config["OUTBOX_SEND_IN_REQUEST"]:
-        outbox.send_now(db.session, result.messages)
-
-
 # Signing and confirming
 
 
@@ -88,7 +76,7 @@ def sign():
         except pledges.PledgeError as error:
             form.organisation_name.errors.append(str(error))
         else:
-            _send(result)
+            send_after_commit(result.messages)
             session["pledge_email"] = form.contact_email.data
             return redirect(url_for(".check_email"), 303)
     status = 400 if form.is_submitted() else 200
@@ -128,7 +116,7 @@ def confirm(token: str):
     if form.validate_on_submit():
         result = pledges.confirm(db.session, token, _settings())
         if result.state == "confirmed":
-            _send(result)
+            send_after_commit(result.messages)
             session["confirmed_slug"] = result.pledge.slug
             return redirect(url_for(".thank_you", slug=result.pledge.slug), 303)
         return _link_problem(result.state, token, result.pledge)
@@ -159,12 +147,12 @@ def resend():
             return _private(
                 (render_template("pledges/resend_limited.html", limit=pledges.FRESH_LINKS_PER_DAY), 429)
             )
-        _send(result)
+        send_after_commit(result.messages)
         return redirect(url_for(".resent"), 303)
     form = ResendForm()
     if form.validate_on_submit():
         # The same answer whether or not the address signed a pledge, so the form reveals nothing.
-        _send(pledges.resend_for_email(db.session, form.email.data, _settings()))
+        send_after_commit(pledges.resend_for_email(db.session, form.email.data, _settings()).messages)
         session["pledge_email"] = form.email.data
         return redirect(url_for(".resent"), 303)
     status = 400 if form.is_submitted() else 200
@@ -337,62 +325,3 @@ def withdraw(token: str):
 def withdrawn():
     """After withdrawing."""
     return _private(render_template("pledges/withdrawn.html"))
-
-
-# Open data
-
-
-def _open_data(body: str, mimetype: str, filename: str | None = None):
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cache-Control"] = f"public, max-age={OPEN_DATA_CACHE_SECONDS}"
-    if filename:
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.add_etag()
-    return response.make_conditional(request)
-
-
-@bp.route("/pledges.csv")
-@public_page
-def pledges_csv():
-    """Every live pledge's public fields as CSV."""
-    records = wall.open_records(db.session, _hold_unreviewed())
-    return _open_data(wall.csv_text(records), "text/csv", "backing-lancashire-pledges.csv")
-
-
-@bp.route("/api/pledges.json")
-@public_page
-def pledges_json():
-    """Every live pledge's public fields as JSON."""
-    records = wall.open_records(db.session, _hold_unreviewed())
-    document = {
-        "generated_at": utcnow().isoformat(timespec="seconds"),
-        "licence": wall.LICENCE,
-        "licence_url": wall.LICENCE_URL,
-        "count": len(records),
-        "pledges": records,
-    }
-    return _open_data(json.dumps(document, ensure_ascii=False), "application/json")
-
-
-@bp.route("/api/figures.json")
-@public_page
-def figures_json():
-    """The headline figures with their sources and dates, and live pledge counts, as JSON."""
-    return _open_data(json.dumps(wall.figures_document(db.session, utcnow()), ensure_ascii=False), "application/json")
-
-
-@bp.route("/open-data")
-@public_page
-def open_data():
-    """What the open data files hold and how to use them."""
-    return render_template(
-        "pledges/open_data.html",
-        csv_fields=wall.CSV_FIELDS,
-        commitments=COMMITMENTS,
-        areas=pledges.AREAS,
-        licence=wall.LICENCE,
-        licence_url=wall.LICENCE_URL,
-        cache_seconds=OPEN_DATA_CACHE_SECONDS,
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, make_response, render_template, request
+from flask import abort, jsonify, make_response, render_template, request
 from sqlalchemy import text
 
 from campaign.extensions import db
@@ -100,18 +100,6 @@ def healthz():
     """For load balancers: 200 when the app can reach its database."""
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok", database="ok")
-
-
-@bp.app_context_processor
-def site_globals() -> dict:
-    """Values every template may use."""
-    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
-    return {
-        "site_name": current_app.config["SITE_NAME"],
-        "site_url": current_app.config["SITE_URL"],
-        "has_endpoint": endpoints.__contains__,
-        "show_dev_mail": current_app.config["SHOW_DEV_MAIL"],
-    }
 
 
 @bp.route("/images/<int:image_id>")

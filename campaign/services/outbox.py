@@ -1,6 +1,7 @@
 """The durable outbox: messages are written with the change that caused them and sent after commit.
 
-Each channel ("email", "x") has a sender registered here. `send_due` claims one due message
+Each channel ("email", "x") registers its sender here from campaign/channels, which create_app
+wires; the engine knows no channel by name. `send_due` claims one due message
 at a time (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the table),
 marks it "sending" with a lease, sends it, and records the result in its own commit straight
 after the server accepts it. A worker killed mid-send leaves a "sending" row whose lease runs out,

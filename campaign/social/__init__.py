@@ -1,33 +1,10 @@
-"""Sharing: the public #BackingLancashire wall, the share card pictures, and the campaign's X account.
+"""Sharing: the public #BackingLancashire wall and the share card pictures.
 
-Importing this package connects X to the rest of the site: the outbox sends channel "x" through
-`social.send_x_message`, and pledges going live or being withdrawn update their welcome posts.
+Posting to the campaign's X account is a channel: see campaign/channels/x.py.
 """
 
-from flask import Blueprint, current_app
-from sqlalchemy.orm import object_session
-
-from campaign.extensions import db
-from campaign.models import OutboxMessage
-from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
-from campaign.services.x import posts as social
+from flask import Blueprint
 
 bp = Blueprint("social", __name__)
-
-
-def send_x(message: OutboxMessage) -> str:
-    """The outbox's sender for channel "x": post with this app's X keys."""
-    return social.send_x_message(object_session(message) or db.session, message, current_app.config)
-
-
-def x_ready() -> bool:
-    """Whether the outbox may send X posts now (keys set, monthly cap not reached)."""
-    return social.can_send(db.session, current_app.config)
-
-
-outbox.register_sender("x", send_x, x_ready)
-pledges.add_listener("live", social.queue_welcome)
-pledges.add_listener("withdrawn", social.forget_pledge)
 
 from campaign.social import views  # noqa: E402,F401

@@ -33,7 +33,6 @@ def wall():
     return render_template("social/wall.html", posts=posts, page=page, pages=pages)
 
 
-@bp.app_template_filter("uk_datetime")
 def uk_datetime(value: datetime | None) -> str:
     """A time as people in Lancashire read it: 27 March 2026 at 09:30."""
     if value is None:

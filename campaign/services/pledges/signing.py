@@ -123,7 +123,8 @@ _LISTENERS: dict[str, list[Callable[[Session, Pledge], None]]] = {"live": [], "w
 
 def add_listener(event: str, listener: Callable[[Session, Pledge], None]) -> None:
     """Call `listener(session, pledge)` inside the transaction whenever a pledge goes "live" or is "withdrawn"."""
-    _LISTENERS[event].append(listener)
+    if listener not in _LISTENERS[event]:  # every create_app adds its listeners again, and tests build many apps
+        _LISTENERS[event].append(listener)
 
 
 def _notify(event: str, session: Session, pledge: Pledge) -> None:
