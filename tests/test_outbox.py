@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from campaign.channels import email as email_channel
 from campaign.models import OutboxMessage
 from campaign.models.common import utcnow
-from campaign.channels import email as email_channel
 from campaign.services import mailer, outbox
 from tests.conftest import USING_POSTGRES
 from tests.smtp import smtp_server
