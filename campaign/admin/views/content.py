@@ -150,3 +150,4 @@ def quote_unpublish(quote_id: int):
     quote = get_or_404(Quote, quote_id)
     content_admin.set_quote_published(db.session, quote, False, actor())
     flash(f"Hid the quote from {quote.attribution}.", "success")
+    return redirect(url_for("admin.quotes"))

@@ -87,3 +87,4 @@ def contract_edit(contract_id: int):
         else:
             flash(f"Contract “{contract.title}” saved.", "success")
             return redirect(url_for("admin.contracts"))
+    return form_page("admin/contracts/form.html", form, contract=contract)

@@ -106,3 +106,4 @@ def figure_move(figure_id: int, direction: str):
     figure = get_or_404(HeadlineFigure, figure_id)
     if admin_figures.move(db.session, figure, direction, actor()):
         flash(f"Moved “{figure.label}” {direction}.", "success")
+    return redirect(url_for("admin.figures", _anchor=f"figure-{figure.id}"))

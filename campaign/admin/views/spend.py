@@ -174,3 +174,4 @@ def spend_import_remove(import_id: int):
         removed = spend_import.remove_import(db.session, record, actor())
         flash(f"Removed {removed:,} payments from {record.filename}. Yearly totals are up to date.", "success")
         return redirect(url_for("admin.spend_import"))
+    return render_template("admin/spend/remove.html", form=form, record=record)

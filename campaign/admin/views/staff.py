@@ -138,3 +138,4 @@ def account_password():
                 # The new session version ended every session, this one included: sign in again.
                 flash("Password changed. Sign in with your new password.", "success")
                 return redirect(url_for("auth.sign_in"))
+    return form_page("admin/account_password.html", form)

@@ -114,3 +114,4 @@ def supplier_match():
         else:
             flash(f"Payments to “{name}” now count as {supplier.name}.", "success")
             return redirect(url_for("admin.suppliers_unmatched"))
+    return form_page("admin/suppliers/match.html", form, name=name, key=key)

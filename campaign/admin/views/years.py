@@ -66,3 +66,4 @@ def year_use_computed(year_id: int):
         flash(str(error), "error")
     else:
         flash(f"{year.label} now shows the totals worked out from imported spend.", "success")
+    return redirect(url_for("admin.years"))
