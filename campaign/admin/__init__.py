@@ -22,5 +22,17 @@ def private_headers(response):
     return response
 
 
-# The views register themselves on `bp`, so they are imported after it exists.
-from campaign.admin import pledge_views, social_views, views  # noqa: E402,F401
+# Every admin section, one view module each. Their routes attach to `bp`, so they are imported after it exists.
+from campaign.admin.views import (  # noqa: E402,F401
+    audit,
+    content,
+    contracts,
+    dashboard,
+    figures,
+    pledges,
+    spend,
+    staff,
+    suppliers,
+    x_account,
+    years,
+)

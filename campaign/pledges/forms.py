@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import wtforms
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields import EmailField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from campaign.forms_fields import MultiCheckboxField, RadioField, SelectField
 from campaign.models import StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.services import images
@@ -18,33 +17,6 @@ from campaign.services.pledges.wall import SORTS, WallQuery
 
 STATEMENT_LENGTH = 500
 LOGO_MAX_SIDE = 800  # pixels: plenty for a logo on the wall and the organisation's page
-
-
-class _PlainChoiceMessage:
-    """A tampered or stale choice gets an instruction, not WTForms' "Not a valid choice"."""
-
-    def pre_validate(self, form) -> None:
-        """Check the choice is one offered, with a message that says what to do."""
-        try:
-            super().pre_validate(form)  # type: ignore[misc]
-        except ValueError:
-            raise ValidationError("Select one of the options shown") from None
-
-
-# The class names matter: the error summary links radios and checkboxes to their first option by type.
-class RadioField(_PlainChoiceMessage, wtforms.RadioField):
-    """Radios whose invalid-choice message is an instruction."""
-
-
-class SelectField(_PlainChoiceMessage, wtforms.SelectField):
-    """A select whose invalid-choice message is an instruction."""
-
-
-class MultiCheckboxField(_PlainChoiceMessage, wtforms.SelectMultipleField):
-    """A set of checkboxes; the form macros render each choice with its own label."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _strip(value):

@@ -1,45 +1,8 @@
-"""Forms staff use for the campaign's X account: editing a post and choosing when it goes out."""
+"""The campaign's clock: staff choose X post times in UK time, and the wall shows times in it.
 
-from __future__ import annotations
+The X account's forms are in `campaign.admin.forms.x_account`.
+"""
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.fields import DateTimeLocalField
-from wtforms.validators import InputRequired
-
 UK = ZoneInfo("Europe/London")
-WHEN_EXAMPLE = "for example 2026-03-27 09:30"
-
-
-class DateTimeField(DateTimeLocalField):
-    """A date and time box whose message for something unreadable is an instruction."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"Enter the date and time to post as a real date and time, {WHEN_EXAMPLE}") from None
-
-
-class PostTextForm(FlaskForm):
-    """The words of a post for X."""
-
-    text = TextAreaField("Text of the post", validators=[InputRequired("Enter the text of the post")])
-
-
-class ScheduleForm(FlaskForm):
-    """When to send a post, in UK time."""
-
-    when = DateTimeField(
-        "Date and time to post",
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        validators=[InputRequired(f"Enter the date and time to post, {WHEN_EXAMPLE}")],
-    )
-
-    def when_utc(self) -> datetime:
-        """The chosen time, read as UK time, in UTC."""
-        return self.when.data.replace(tzinfo=UK).astimezone(UTC)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from campaign.admin import bp
+from campaign.admin.forms.x_account import PostTextForm, ScheduleForm
+from campaign.admin.views.common import actor, get_or_404
 from campaign.extensions import db
 from campaign.models import HashtagPost
 from campaign.services.x import posts as social_service
 from campaign.services.x.posts import SocialError
-from campaign.social.forms import PostTextForm, ScheduleForm
 
 POST_ACTIONS = {
     "approve": "The post is approved and will go out on X shortly.",
@@ -75,7 +75,7 @@ def social_post(post_id: int):
     schedule_form = ScheduleForm(prefix="schedule", formdata=None)
     if form.validate_on_submit():
         try:
-            social_service.edit(db.session, current_user, post, form.text.data)
+            social_service.edit(db.session, actor(), post, form.text.data)
         except SocialError as error:
             form.text.errors.append(str(error))
         else:
@@ -92,7 +92,7 @@ def social_schedule(post_id: int):
     schedule_form = ScheduleForm(prefix="schedule")
     if schedule_form.validate_on_submit():
         try:
-            social_service.schedule(db.session, current_user, post, schedule_form.when_utc(), current_app.config)
+            social_service.schedule(db.session, actor(), post, schedule_form.when_utc(), current_app.config)
         except SocialError as error:
             schedule_form.when.errors.append(str(error))
         else:
@@ -109,11 +109,11 @@ def social_post_action(post_id: int, action: str):
     post = _post_or_404(post_id)
     try:
         if action == "approve":
-            social_service.approve(db.session, current_user, post, current_app.config)
+            social_service.approve(db.session, actor(), post, current_app.config)
         elif action == "skip":
-            social_service.skip(db.session, current_user, post)
+            social_service.skip(db.session, actor(), post)
         else:
-            social_service.unqueue(db.session, current_user, post)
+            social_service.unqueue(db.session, actor(), post)
     except SocialError as error:
         return _render_index(str(error), 409)
     flash(POST_ACTIONS[action], "success")
@@ -125,9 +125,7 @@ def social_hashtag(post_id: int, decision: str):
     """Show a #BackingLancashire post on the site, or hide it."""
     if decision not in HASHTAG_DECISIONS:
         abort(404)
-    post = db.session.get(HashtagPost, post_id)
-    if post is None:
-        abort(404)
-    social_service.moderate_hashtag_post(db.session, current_user, post, HASHTAG_DECISIONS[decision])
+    post = get_or_404(HashtagPost, post_id)
+    social_service.moderate_hashtag_post(db.session, actor(), post, HASHTAG_DECISIONS[decision])
     flash("The post is now on the site." if decision == "approve" else "The post is hidden from the site.", "success")
     return redirect(url_for("admin.social") + "#hashtag-title")

@@ -1,0 +1,1 @@
+"""Staff area views, one module per admin section; `common` holds the helpers they share."""

@@ -1,0 +1,117 @@
+"""The supplier register: search it, add and change suppliers, and match names from the payments."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from campaign.admin import bp
+from campaign.admin.forms.suppliers import MatchSupplierForm, SupplierForm
+from campaign.admin.views.common import actor, form_page, get_or_404, page_number, query_text, show_error
+from campaign.extensions import db
+from campaign.models import Supplier
+from campaign.services.geography import COUNCIL_AREAS
+from campaign.services.spend import imports as spend_import
+from campaign.services.spend import suppliers
+from campaign.services.validation import FieldError
+
+
+@bp.route("/suppliers", endpoint="suppliers")
+def suppliers_list():
+    """The supplier register, searchable and filtered by location or the needs-confirming flag."""
+    text = query_text("q")
+    location = query_text("location")
+    flagged = request.args.get("flagged") == "1"
+    return render_template(
+        "admin/suppliers/list.html",
+        result=suppliers.search(db.session, text, location, flagged, page_number()),
+        attention=suppliers.attention_counts(db.session),
+        q=text, location=location if location in suppliers.LOCATION_LABELS else "", flagged=flagged,
+        location_labels=suppliers.LOCATION_LABELS,
+        councils=dict(COUNCIL_AREAS),
+    )
+
+
+def _supplier_page(form, supplier: Supplier | None):
+    """Render the supplier form with what the postcode table says."""
+    postcode = form.postcode.data if form.postcode.data else (supplier.postcode if supplier else None)
+    spend = suppliers.spend_with(db.session, supplier) if supplier else None
+    return form_page(
+        "admin/suppliers/form.html", form, supplier=supplier,
+        postcode_info=suppliers.describe_postcode(postcode), councils=dict(COUNCIL_AREAS),
+        location_labels=suppliers.LOCATION_LABELS, spend=spend,
+        aliases=suppliers.aliases_of(db.session, supplier) if supplier else [],
+    )
+
+
+@bp.route("/suppliers/new", methods=["GET", "POST"])
+def supplier_new():
+    """Add a supplier to the register (from a name in the payments, when ?name= is given)."""
+    form = SupplierForm()
+    if request.method == "GET" and request.args.get("name"):
+        form.name.data = query_text("name", 300)
+    if form.validate_on_submit():
+        try:
+            supplier = suppliers.create(db.session, form.values(), actor())
+        except FieldError as error:
+            show_error(form, error)
+        else:
+            flash(_placement_message(supplier, "added"), "success")
+            return redirect(url_for("admin.suppliers"))
+    return _supplier_page(form, None)
+
+
+@bp.route("/suppliers/<int:supplier_id>/edit", methods=["GET", "POST"])
+def supplier_edit(supplier_id: int):
+    """Change a supplier, or confirm where it is."""
+    supplier = get_or_404(Supplier, supplier_id)
+    form = SupplierForm(data=suppliers.values_of(supplier) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            suppliers.update(db.session, supplier, form.values(), actor())
+        except FieldError as error:
+            show_error(form, error)
+        else:
+            flash(_placement_message(supplier, "saved"), "success")
+            return redirect(url_for("admin.suppliers"))
+    return _supplier_page(form, supplier)
+
+
+def _placement_message(supplier: Supplier, verb: str) -> str:
+    """What staff need to know after saving a supplier."""
+    message = f"{supplier.name} {verb}: {suppliers.LOCATION_LABELS[supplier.location]}."
+    if supplier.needs_confirmation:
+        message += " Its postcode district crosses a boundary, so confirm the council area when you can."
+    return message
+
+
+@bp.route("/suppliers/unmatched")
+def suppliers_unmatched():
+    """Names in the imported payments that match no supplier in the register."""
+    page = page_number()
+    rows, total = spend_import.unmatched_suppliers(db.session, limit=50, offset=(page - 1) * 50)
+    return render_template(
+        "admin/suppliers/unmatched.html", rows=rows, total=total, page=page, pages=max(1, -(-total // 50))
+    )
+
+
+@bp.route("/suppliers/unmatched/match", methods=["GET", "POST"])
+def supplier_match():
+    """Match an unmatched name to a supplier already in the register."""
+    key = query_text("key", 300)
+    name = spend_import.unmatched_name(db.session, key) if key else None
+    if name is None:
+        flash("Those payments are already matched to a supplier.", "info")
+        return redirect(url_for("admin.suppliers_unmatched"))
+    form = MatchSupplierForm()
+    if form.validate_on_submit():
+        try:
+            supplier = suppliers.match_alias(db.session, key, form.supplier_name.data, actor())
+        except FieldError as error:
+            if error.field is None:  # someone matched these payments while the form was open
+                flash(error.message + ".", "info")
+                return redirect(url_for("admin.suppliers_unmatched"))
+            show_error(form, error)
+        else:
+            flash(f"Payments to “{name}” now count as {supplier.name}.", "success")
+            return redirect(url_for("admin.suppliers_unmatched"))
+    return form_page("admin/suppliers/match.html", form, name=name, key=key)

@@ -1,0 +1,69 @@
+"""Spend by financial year: the yearly table, typed in from documents or worked out from imported spend."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from campaign.admin import bp
+from campaign.admin.forms.years import YearForm
+from campaign.admin.views.common import actor, form_page, get_or_404, show_error
+from campaign.extensions import db
+from campaign.models import FinancialYear
+from campaign.services.figures import editing as admin_figures
+from campaign.services.figures import headline as figures
+from campaign.services.spend import imports as spend_import
+from campaign.services.validation import FieldError
+
+
+@bp.route("/spend-by-year")
+def years():
+    """The spend-by-year table, with the totals worked out from imported payments beside it."""
+    return render_template(
+        "admin/years/list.html",
+        years=figures.yearly_spend(db.session),
+        computed=spend_import.computed_totals(db.session),
+    )
+
+
+@bp.route("/spend-by-year/new", methods=["GET", "POST"])
+def year_new():
+    """Add a financial year's spend from a document."""
+    form = YearForm()
+    if form.validate_on_submit():
+        try:
+            year = admin_figures.create_year(db.session, form.values(), actor())
+        except FieldError as error:
+            show_error(form, error)
+        else:
+            flash(f"Spend for {year.label} added.", "success")
+            return redirect(url_for("admin.years"))
+    return form_page("admin/years/form.html", form, year=None)
+
+
+@bp.route("/spend-by-year/<int:year_id>/edit", methods=["GET", "POST"])
+def year_edit(year_id: int):
+    """Change a financial year's spend."""
+    year = get_or_404(FinancialYear, year_id)
+    form = YearForm(data=admin_figures.year_values(year) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            admin_figures.update_year(db.session, year, form.values(), actor())
+        except FieldError as error:
+            show_error(form, error)
+        else:
+            flash(f"Spend for {year.label} saved.", "success")
+            return redirect(url_for("admin.years"))
+    return form_page("admin/years/form.html", form, year=year)
+
+
+@bp.route("/spend-by-year/<int:year_id>/use-computed", methods=["POST"])
+def year_use_computed(year_id: int):
+    """Switch a documented year to the totals worked out from imported payments."""
+    year = get_or_404(FinancialYear, year_id)
+    try:
+        spend_import.use_computed_totals(db.session, year, actor())
+    except spend_import.SpendImportError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{year.label} now shows the totals worked out from imported spend.", "success")
+    return redirect(url_for("admin.years"))
