@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.services import mailer
-from campaign.services.figures import headline as figures
+from campaign.services.figures import computed, headline
 from campaign.services.pledges.signing import AREAS, COUNCIL_SLUGS, area_name, name_key
 
 PAGE_SIZE = 24
@@ -201,7 +201,7 @@ def search(session: Session, query: WallQuery, hold_unreviewed: bool) -> WallPag
 
 def live_total(session: Session) -> int:
     """How many pledges are live."""
-    return figures.pledge_count(session)
+    return computed.pledge_count(session)
 
 
 def area_counts(session: Session) -> list[AreaCount]:
@@ -321,7 +321,7 @@ def figures_document(session: Session, now: datetime) -> dict:
                 "computed": item.computed,
                 "demo": item.is_demo,
             }
-            for item in figures.headline(session)
+            for item in headline.headline(session)
         ],
         "pledges": {
             "live": sum(count.count for count in counts),
