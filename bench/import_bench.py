@@ -25,8 +25,7 @@ from sqlalchemy import text  # noqa: E402
 from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.models import Supplier  # noqa: E402
-from campaign.services.figures import computed
-from campaign.services.figures import headline as figures  # noqa: E402
+from campaign.services.figures import computed  # noqa: E402
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import parse as spend_parse
 

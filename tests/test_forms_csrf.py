@@ -30,7 +30,7 @@ from campaign.models import (
 )
 from campaign.models.common import utcnow
 from campaign.services import images, outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
 from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse
@@ -127,7 +127,7 @@ def build_world(db) -> World:
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
         supplier_id=supplier.id, contract_id=contract.id, study_id=study.id, study_slug=study.slug, quote_id=quote.id,
         image_id=image.id, live_pledge_id=pledge.id, live_slug=pledge.slug,
-        manage_token=pledges.manage_token(pledge, settings()), pending_pledge_id=pending.id,
+        manage_token=managing.manage_token(pledge, settings()), pending_pledge_id=pending.id,
         confirm_token=confirm_token, social_post_id=post.id, hashtag_post_id=hashtag.id,
         failed_message_id=failed.id, staged_token=staged.token, import_id=record.id,
         unmatched_key=unmatched[0].key,

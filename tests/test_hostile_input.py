@@ -28,7 +28,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from campaign.models import OutboxMessage, Pledge, StaffUser, StoredImage
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
 from tests.factories import signed_in
 from tests.test_forms_csrf import World, build_world, fresh_request_globals, png_bytes
@@ -260,7 +260,7 @@ def fresh_manage_url(db, world: World) -> str:
         pledge = live(db, organisation_name=f"Replacement {pledge.id} Ltd", contact_email=f"owner@replacement{pledge.id}.example.org",
                       postcode=None)
         world.live_pledge_id = pledge.id
-        world.manage_token = pledges.manage_token(pledge, pledge_settings())
+        world.manage_token = managing.manage_token(pledge, pledge_settings())
     db.session.remove()
     return f"/pledge/manage/{world.manage_token}"
 

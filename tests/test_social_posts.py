@@ -16,7 +16,7 @@ from sqlalchemy import select
 from campaign.models import OutboxMessage, SiteState, SocialPost
 from campaign.models.common import utcnow
 from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import common, managing, moderation
 from campaign.services.sharing import links as share
 from campaign.services.x import posts as social
 from tests.pages import text_of
@@ -123,12 +123,12 @@ def test_a_very_long_name_still_fits_in_one_post(x_app, db):
 
 def test_going_live_through_the_pledge_service_drafts_the_welcome(x_app, db, editor):
     pledge = make_pledge(db, status="confirmed")
-    pledges.approve(db.session, pledge, editor, pledges.Settings.from_config(x_app.config))
+    moderation.approve(db.session, pledge, editor, common.Settings.from_config(x_app.config))
     post = db.session.scalar(select(SocialPost).where(SocialPost.pledge_id == pledge.id))
     assert post is not None and post.status == "draft"
     # Going live again (after being hidden) does not draft a second welcome.
-    pledges.hide(db.session, pledge, editor, "Checking the logo")
-    pledges.approve(db.session, pledge, editor, pledges.Settings.from_config(x_app.config))
+    moderation.hide(db.session, pledge, editor, "Checking the logo")
+    moderation.approve(db.session, pledge, editor, common.Settings.from_config(x_app.config))
     assert len(db.session.scalars(select(SocialPost)).all()) == 1
 
 
@@ -374,7 +374,7 @@ def test_a_withdrawn_pledge_is_never_welcomed_and_its_name_is_erased(x_app, db, 
     post = draft_for(db, pledge)
     message = approve(db, editor, post)
 
-    pledges.withdraw(db.session, pledge)
+    managing.withdraw(db.session, pledge)
 
     db.session.refresh(post)
     db.session.refresh(message)
@@ -388,7 +388,7 @@ def test_a_pledge_hidden_after_approval_is_not_posted(x_app, db, editor, mocked)
     pledge = make_pledge(db)
     post = draft_for(db, pledge)
     message = approve(db, editor, post)
-    pledges.hide(db.session, pledge, editor, "Not a real organisation")
+    moderation.hide(db.session, pledge, editor, "Not a real organisation")
 
     run_outbox(db)
 

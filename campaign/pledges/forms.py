@@ -12,7 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.models import StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import images
+from campaign.services import images, text
+from campaign.services.pledges import areas, common
 from campaign.services.pledges import signing as pledges
 from campaign.services.pledges.wall import SORTS, WallQuery
 
@@ -52,11 +53,11 @@ def _strip(value):
 
 
 def _one_line(value):
-    return pledges.clean_text(value) if isinstance(value, str) else value
+    return text.clean_text(value) if isinstance(value, str) else value
 
 
 def _statement(value):
-    return pledges.clean_text(value, multiline=True) if isinstance(value, str) else value
+    return text.clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
 def _read_logo(field) -> StoredImage | None:
@@ -127,7 +128,7 @@ class PledgeForm(LogoFormMixin, FlaskForm):
     )
     area = SelectField(
         "Where is it based?",
-        choices=[("", "Choose where it is based")] + list(pledges.AREAS.items()),
+        choices=[("", "Choose where it is based")] + list(areas.AREAS.items()),
         validators=[Optional()],
     )
     postcode = StringField(
@@ -189,7 +190,7 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         """Accept "example.co.uk" as https://example.co.uk; refuse anything that is not a web address."""
         try:
             self.clean_website = pledges.clean_website(field.data)
-        except pledges.PledgeError as error:
+        except common.PledgeError as error:
             raise ValidationError(str(error)) from None
 
     def validate(self, extra_validators=None) -> bool:
@@ -198,8 +199,8 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         if self.postcode.errors or self.area.errors:
             return False
         # Optional() lets whitespace through unchecked; it means "not chosen", like an empty value.
-        area = self.area.data if self.area.data in pledges.AREAS else ""
-        answer = pledges.resolve_area(area, self.postcode.data)
+        area = self.area.data if self.area.data in areas.AREAS else ""
+        answer = areas.resolve_area(area, self.postcode.data)
         if answer.error:
             getattr(self, answer.error_field).errors.append(answer.error)
             return False
@@ -280,7 +281,7 @@ class WallForm(FlaskForm):
         filters=[_one_line],
         validators=[Length(max=100, message="Enter a search of 100 characters or fewer")],
     )
-    area = SelectField("Area", choices=[("", "All areas")] + list(pledges.AREAS.items()), validators=[Optional()])
+    area = SelectField("Area", choices=[("", "All areas")] + list(areas.AREAS.items()), validators=[Optional()])
     sector = SelectField("Sector", choices=[("", "All sectors")] + list(SECTORS.items()), validators=[Optional()])
     size = SelectField("Size", choices=[("", "All sizes")] + list(ORG_SIZES.items()), validators=[Optional()])
     commitment = SelectField(

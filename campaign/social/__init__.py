@@ -10,7 +10,7 @@ from sqlalchemy.orm import object_session
 from campaign.extensions import db
 from campaign.models import OutboxMessage
 from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import common
 from campaign.services.x import posts as social
 
 bp = Blueprint("social", __name__)
@@ -27,7 +27,7 @@ def x_ready() -> bool:
 
 
 outbox.register_sender("x", send_x, x_ready)
-pledges.add_listener("live", social.queue_welcome)
-pledges.add_listener("withdrawn", social.forget_pledge)
+common.add_listener("live", social.queue_welcome)
+common.add_listener("withdrawn", social.forget_pledge)
 
 from campaign.social import views  # noqa: E402,F401
