@@ -32,6 +32,7 @@ from campaign.models.common import utcnow
 from campaign.services import images, outbox
 from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
+from campaign.services.spend import staging, suppliers
 from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
@@ -116,12 +117,12 @@ def build_world(db) -> World:
     failed.status = "failed"
     session.commit()
 
-    imported = spend_import.stage(session, "imported.csv", SPEND_CSV.encode(), admin.id)
-    headers = spend_import.read_headers(imported.data)
-    spend_import.set_mapping(session, imported, spend_import.mapping_for(session, headers)[0])
+    imported = staging.stage(session, "imported.csv", SPEND_CSV.encode(), admin.id)
+    headers = staging.read_headers(imported.data)
+    staging.set_mapping(session, imported, staging.mapping_for(session, headers)[0])
     record = spend_import.import_staged(session, imported, admin)
-    staged = spend_import.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
-    unmatched, _ = spend_import.unmatched_suppliers(session)
+    staged = staging.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
+    unmatched, _ = suppliers.unmatched_suppliers(session)
 
     return World(
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
