@@ -13,7 +13,7 @@ from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser
 from campaign.services import audit
 from campaign.services.figures import computed, headline
 from campaign.services.slugs import unique_slug
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 # The staff form's choices as (unit, wording), read from the registry: the admin form imports them from here.
 COMPUTATIONS: dict[str, tuple[str, str]] = {
@@ -78,6 +78,7 @@ def preview_figure(session: Session, values: dict[str, Any]) -> headline.Display
     return headline.to_display(session, transient)
 
 
+@rolls_back_on_error
 def create_figure(session: Session, values: dict[str, Any], actor: StaffUser | None) -> HeadlineFigure:
     """Add a figure as a draft at the end of the list; publishing is a separate step."""
     values = _clean_figure_values(session, values)
@@ -98,6 +99,7 @@ def create_figure(session: Session, values: dict[str, Any], actor: StaffUser | N
     return figure
 
 
+@rolls_back_on_error
 def update_figure(session: Session, figure: HeadlineFigure, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a figure; a published one changes on the public pages at once."""
     values = _clean_figure_values(session, values)
@@ -112,6 +114,7 @@ def update_figure(session: Session, figure: HeadlineFigure, values: dict[str, An
     session.commit()
 
 
+@rolls_back_on_error
 def set_published(session: Session, figure: HeadlineFigure, published: bool, actor: StaffUser | None) -> None:
     """Show a figure on the public pages, or take it off them."""
     if figure.published == published:
@@ -126,6 +129,7 @@ def set_published(session: Session, figure: HeadlineFigure, published: bool, act
     session.commit()
 
 
+@rolls_back_on_error
 def move(session: Session, figure: HeadlineFigure, direction: str, actor: StaffUser | None) -> bool:
     """Swap a figure with its neighbour ("up" or "down"); False when it is already at that end."""
     ordered = list(session.scalars(select(HeadlineFigure).order_by(HeadlineFigure.position, HeadlineFigure.id)))
@@ -181,6 +185,7 @@ def _check_year_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@rolls_back_on_error
 def create_year(session: Session, values: dict[str, Any], actor: StaffUser | None) -> FinancialYear:
     """Add a financial year's spend, typed in from a document."""
     values = _check_year_values(values)
@@ -197,6 +202,7 @@ def create_year(session: Session, values: dict[str, Any], actor: StaffUser | Non
     return year
 
 
+@rolls_back_on_error
 def update_year(session: Session, year: FinancialYear, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a year's spend. Amounts staff type in are documented, so imports stop updating them."""
     values = _check_year_values(values)

@@ -14,6 +14,7 @@ from campaign.services import audit
 from campaign.services.pledges import common
 from campaign.services.pledges.common import AUDIT_FIELDS, Outcome, PledgeError, Settings, name_key
 from campaign.services.pledges.emails import go_live
+from campaign.services.validation import rolls_back_on_error
 
 QUEUES = {
     "waiting": "Waiting for approval",
@@ -62,6 +63,7 @@ def _audited(session: Session, staff: StaffUser, pledge: Pledge, action: str, su
     )
 
 
+@rolls_back_on_error
 def approve(session: Session, pledge: Pledge, staff: StaffUser, settings: Settings) -> Outcome:
     """Put a confirmed or hidden pledge on the wall, or accept the changes to a live one."""
     if pledge.status not in ("confirmed", "live", "hidden"):
@@ -76,6 +78,7 @@ def approve(session: Session, pledge: Pledge, staff: StaffUser, settings: Settin
     return Outcome("live", pledge, messages)
 
 
+@rolls_back_on_error
 def hide(session: Session, pledge: Pledge, staff: StaffUser, reason: str) -> Outcome:
     """Take a pledge off the wall, with the reason staff give."""
     if pledge.status not in ("confirmed", "live", "hidden"):
@@ -89,6 +92,7 @@ def hide(session: Session, pledge: Pledge, staff: StaffUser, reason: str) -> Out
     return Outcome("hidden", pledge)
 
 
+@rolls_back_on_error
 def edit(session: Session, pledge: Pledge, staff: StaffUser, changes: Mapping) -> Outcome:
     """Staff correct a pledge's public details; the organisation's page address stays the same."""
     if pledge.status == "withdrawn":
@@ -111,6 +115,7 @@ def edit(session: Session, pledge: Pledge, staff: StaffUser, changes: Mapping) -
     return Outcome("edited", pledge)
 
 
+@rolls_back_on_error
 def remove_statement(session: Session, pledge: Pledge, staff: StaffUser) -> Outcome:
     """Remove a pledge's public statement and keep the pledge."""
     before = audit.snapshot(pledge, AUDIT_FIELDS)
@@ -120,6 +125,7 @@ def remove_statement(session: Session, pledge: Pledge, staff: StaffUser) -> Outc
     return Outcome("edited", pledge)
 
 
+@rolls_back_on_error
 def remove_logo(session: Session, pledge: Pledge, staff: StaffUser) -> Outcome:
     """Remove (and delete) a pledge's logo and keep the pledge."""
     before = audit.snapshot(pledge, AUDIT_FIELDS)

@@ -16,7 +16,7 @@ from campaign.models import CaseStudy, Contract, StaffUser, Supplier
 from campaign.services import audit
 from campaign.services.money import pence_to_text
 from campaign.services.spend import suppliers
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 POLICY_MINIMUM_BP = 250  # the Social Value Policy's minimum weighting: 2.5%
 FIELDS = [
@@ -169,6 +169,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@rolls_back_on_error
 def create(session: Session, values: dict[str, Any], actor: StaffUser | None) -> Contract:
     """Add a contract to the register."""
     contract = Contract(**_clean(session, values))
@@ -182,6 +183,7 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
     return contract
 
 
+@rolls_back_on_error
 def update(session: Session, contract: Contract, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a contract in the register."""
     cleaned = _clean(session, values)

@@ -42,6 +42,7 @@ from campaign.services.spend.staging import (  # noqa: F401
 from campaign.services.spend.suppliers import unmatched_name, unmatched_suppliers  # noqa: F401
 from campaign.services.spend.totals import computed_totals, use_computed_totals  # noqa: F401
 from campaign.services.spend.values import normalise_supplier_name
+from campaign.services.validation import rolls_back_on_error
 
 # The imports marked F401 are for the admin spend views, which import this module as `spend_import`.
 
@@ -169,6 +170,7 @@ def _insert_statement(session: Session):
     return insert(SpendTransaction.__table__).on_conflict_do_nothing(index_elements=["row_key"])
 
 
+@rolls_back_on_error
 def import_data(
     session: Session,
     filename: str,
@@ -250,6 +252,7 @@ def import_data(
     return record
 
 
+@rolls_back_on_error
 def import_staged(
     session: Session, staged: StagedUpload, actor: StaffUser | None, parsed: spend_parse.Preview | None = None
 ) -> SpendImport:
@@ -262,6 +265,7 @@ def import_staged(
     return record
 
 
+@rolls_back_on_error
 def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser | None) -> int:
     """Take out the payments one import added (say, after a wrong mapping); returns how many went."""
     removed = session.execute(

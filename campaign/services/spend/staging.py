@@ -20,7 +20,7 @@ from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload
 from campaign.services.spend import parse as spend_parse
 from campaign.services.spend.columns import FIELD_LABELS, FIELDS, REQUIRED_FIELDS, header_signature, propose_mapping
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 STALE_AFTER = timedelta(hours=6)  # an upload nobody finished importing is deleted after this
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")  # what secrets.token_urlsafe makes
@@ -78,6 +78,7 @@ def purge_stale(session: Session, now: datetime | None = None) -> int:
     return result.rowcount or 0
 
 
+@rolls_back_on_error
 def stage(session: Session, filename: str, data: bytes, staff_id: int | None) -> StagedUpload:
     """Check an uploaded file is a spend CSV not imported before, and keep it for the next steps."""
     if not data:
@@ -112,6 +113,7 @@ def get_staged(session: Session, token: str, staff_id: int | None, now: datetime
     return staged
 
 
+@rolls_back_on_error
 def discard_staged(session: Session, staged: StagedUpload) -> None:
     """Forget an upload without importing it."""
     session.delete(staged)
@@ -169,6 +171,7 @@ def remember_mapping(session: Session, headers: list[str], mapping: dict[str, in
         row.headers, row.mapping = headers, mapping
 
 
+@rolls_back_on_error
 def set_mapping(session: Session, staged: StagedUpload, mapping: dict[str, int | None]) -> None:
     """Confirm the columns for a staged file, and remember them for files with the same headers."""
     headers = read_headers(staged.data)

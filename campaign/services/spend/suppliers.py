@@ -21,7 +21,7 @@ from campaign.models.spend import SupplierAlias
 from campaign.services import audit, geography
 from campaign.services.spend import totals
 from campaign.services.spend.values import normalise_supplier_name
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 LOCATION_LABELS = {
     "lancashire": "Lancashire",
@@ -144,6 +144,7 @@ def _clean(session: Session, values: dict[str, Any], supplier: Supplier | None) 
     }
 
 
+@rolls_back_on_error
 def create(session: Session, values: dict[str, Any], actor: StaffUser | None) -> Supplier:
     """Add a supplier, match any imported payments under its name, and refresh the yearly totals."""
     cleaned = _clean(session, values, None)
@@ -165,6 +166,7 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
     return supplier
 
 
+@rolls_back_on_error
 def update(session: Session, supplier: Supplier, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a supplier's details or location; staff choices are recorded as overrides."""
     cleaned = _clean(session, values, supplier)
@@ -212,6 +214,7 @@ def find_by_name(session: Session, name: str) -> Supplier | None:
     return supplier
 
 
+@rolls_back_on_error
 def match_alias(session: Session, key: str, supplier_name: str, actor: StaffUser | None) -> Supplier:
     """Match an unmatched name from the payments to a supplier already in the register."""
     name = unmatched_name(session, key)

@@ -17,6 +17,7 @@ from campaign.formatting import pounds, year_label
 from campaign.models import FinancialYear, SpendTransaction, StaffUser, Supplier
 from campaign.services import audit
 from campaign.services.spend.staging import SpendImportError
+from campaign.services.validation import rolls_back_on_error
 
 COMPUTED_SOURCE = "Computed from imported spend data"
 MIN_YEAR, MAX_YEAR = 2000, 2100  # the financial_year table's own limits
@@ -150,6 +151,7 @@ def recompute_years(session: Session) -> RecomputeResult:
     return result
 
 
+@rolls_back_on_error
 def use_computed_totals(session: Session, year: FinancialYear, actor: StaffUser | None) -> None:
     """Replace a documented year's amounts with those worked out from imported payments."""
     totals = computed_totals(session).get(year.start_year)
