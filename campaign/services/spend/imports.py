@@ -27,7 +27,7 @@ from campaign.models import SpendImport, SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services import audit
 from campaign.services.figures.editing import financial_year_of
-from campaign.services.spend import parse as spend_parse
+from campaign.services.spend import parse as spend_parse  # the admin views read spend_import.spend_parse
 from campaign.services.spend import staging, totals
 from campaign.services.spend.columns import header_signature
 from campaign.services.spend.staging import (  # noqa: F401

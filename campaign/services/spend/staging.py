@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from campaign.models import ImportMapping, SpendImport
 from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload
-from campaign.services.spend import parse as spend_parse
 from campaign.services.spend.columns import FIELD_LABELS, FIELDS, REQUIRED_FIELDS, header_signature, propose_mapping
+from campaign.services.spend.parse import FileFormatError, read_table
 from campaign.services.validation import FieldError, rolls_back_on_error
 
 STALE_AFTER = timedelta(hours=6)  # an upload nobody finished importing is deleted after this
@@ -55,8 +55,8 @@ def read_headers(data: bytes) -> list[str]:
             "The selected file is an Excel workbook: open it in Excel, save it as CSV (comma delimited) and upload that"
         )
     try:
-        table = spend_parse.read_table(data)
-    except spend_parse.FileFormatError as error:
+        table = read_table(data)
+    except FileFormatError as error:
         raise SpendImportError(f"The selected file could not be read as CSV: {error}") from None
     if len([header for header in table.headers if header]) < 3:
         raise SpendImportError(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import OutboxMessage, SiteState
 from campaign.models.common import utcnow
-from campaign.services.x import client as x_client
+from campaign.services.x import client
 from campaign.services.x.client import XCredentials
 
 SINCE_ID_KEY = "x_search_since_id"
@@ -91,7 +91,7 @@ def status(session: Session, config: Mapping[str, Any], now: datetime | None = N
         can_search=bool(creds and creds.can_search),
         cap=cap,
         sent=sent,
-        cap_reached=x_client.monthly_cap_reached(sent, cap),
+        cap_reached=client.monthly_cap_reached(sent, cap),
         resumes_on=next_month_start(now),
         fetched_at=parse_time(read_state(session, FETCHED_AT_KEY)),
         fetch_error=read_state(session, FETCH_ERROR_KEY),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import HashtagPost
 from campaign.models.common import utcnow
-from campaign.services.x import client as x_client
+from campaign.services.x import client
 from campaign.services.x.account import (
     FETCH_ERROR_KEY,
     FETCH_RETRY_KEY,
@@ -64,7 +64,7 @@ def fetch_hashtag_posts(session: Session, config: Mapping[str, Any], now: dateti
         )
 
     since_id = read_state(session, SINCE_ID_KEY) or None
-    result = x_client.search_recent(creds, x_client.DEFAULT_QUERY, since_id)
+    result = client.search_recent(creds, client.DEFAULT_QUERY, since_id)
     if not result.ok:
         # Only the error and when to try again are saved: stored posts and since_id stay as they were.
         write_state(session, FETCH_ERROR_KEY, f"{now:%d %B %Y, %H:%M} UTC: {result.error}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from campaign.models import HashtagPost, OutboxMessage, Pledge, SocialPost, StaffUser
 from campaign.models.common import utcnow
 from campaign.services import audit
-from campaign.services.sharing import links as share
+from campaign.services.sharing import links
 from campaign.services.urls import absolute_url
 from campaign.services.x.account import NOT_CONNECTED, cap_message, credentials, status  # noqa: F401
 from campaign.services.x.hashtags import approved_hashtag_posts
@@ -50,20 +50,20 @@ def welcome_text(organisation_name: str, url: str) -> str:
         f"Welcome, {' '.join(organisation_name.split())}! They have signed the Backing Lancashire pledge "
         "to spend locally, pay fairly and create local jobs."
     )
-    fitted = share.fit_for_x(words, url)
-    post = f"{fitted} {url} #{share.HASHTAG}"
+    fitted = links.fit_for_x(words, url)
+    post = f"{fitted} {url} #{links.HASHTAG}"
     # fit_for_x counts the link as 23, as X does for a real domain. A link X would not shorten
     # (an IP address, in development) counts in full, so drop words until the whole post fits.
-    while post_length(post) > share.X_MAX_LENGTH and " " in fitted:
-        fitted = fitted.rstrip(share.ELLIPSIS).rsplit(" ", 1)[0].rstrip(" ,;:-–—") + share.ELLIPSIS
-        post = f"{fitted} {url} #{share.HASHTAG}"
+    while post_length(post) > links.X_MAX_LENGTH and " " in fitted:
+        fitted = fitted.rstrip(links.ELLIPSIS).rsplit(" ", 1)[0].rstrip(" ,;:-–—") + links.ELLIPSIS
+        post = f"{fitted} {url} #{links.HASHTAG}"
     return post
 
 
 def post_length(text: str) -> int:
     """The length X counts for a whole post (links count 23, most non-Latin characters 2)."""
     # x_length counts text + hashtag; taking away the hashtag alone and its space leaves the text.
-    return share.x_length(text, "") - share.x_length("", "") - 1 if text.strip() else 0
+    return links.x_length(text, "") - links.x_length("", "") - 1 if text.strip() else 0
 
 
 def queue_welcome(session: Session, pledge: Pledge) -> SocialPost | None:
@@ -153,8 +153,8 @@ def check_text(session: Session, post: SocialPost, text: str) -> str:
     if not text:
         raise SocialError("Enter the text of the post")
     length = post_length(text)
-    if length > share.X_MAX_LENGTH:
-        raise SocialError(f"Shorten the post to {share.X_MAX_LENGTH} characters or fewer: X counts it as {length}")
+    if length > links.X_MAX_LENGTH:
+        raise SocialError(f"Shorten the post to {links.X_MAX_LENGTH} characters or fewer: X counts it as {length}")
     if post.pledge_id is not None:
         pledge = session.get(Pledge, post.pledge_id)
         if pledge is not None and pledge.slug and organisation_url(pledge) not in text:
@@ -311,7 +311,7 @@ def moderate_hashtag_post(session: Session, staff: StaffUser, post: HashtagPost,
     before = audit.snapshot(post, ["status"])
     post.status = decision
     action, verb = ("approve", "Approved") if decision == "approved" else ("reject", "Hid")
-    summary = f"{verb} @{post.author_username}'s #{share.HASHTAG} post for the wall"
+    summary = f"{verb} @{post.author_username}'s #{links.HASHTAG} post for the wall"
     audit.record(session, staff, action, "hashtag_post", post.id, summary, before, audit.snapshot(post, ["status"]))
     session.commit()
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from campaign.models import OutboxMessage, SocialPost
 from campaign.models.common import utcnow
 from campaign.services import outbox
-from campaign.services.x import client as x_client
+from campaign.services.x import client
 from campaign.services.x.account import (
     NOT_CONNECTED,
     POST_WAIT_KEY,
@@ -57,7 +57,7 @@ def can_send(session: Session, config: Mapping[str, Any], now: datetime | None =
     if paused is not None and paused > now:
         return False
     cap = int(config.get("X_MONTHLY_POST_CAP") or 0)
-    return not x_client.monthly_cap_reached(sent_this_month(session, now), cap)
+    return not client.monthly_cap_reached(sent_this_month(session, now), cap)
 
 
 def _give_up(
@@ -96,7 +96,7 @@ def send_x_message(
     if creds is None or not creds.can_post:
         raise RetryLater(NOT_CONNECTED)
     cap = int(config.get("X_MONTHLY_POST_CAP") or 0)
-    if x_client.monthly_cap_reached(sent_this_month(session, now), cap):
+    if client.monthly_cap_reached(sent_this_month(session, now), cap):
         error = cap_message(cap, next_month_start(now))
         if post is not None:
             post.error = error
@@ -108,7 +108,7 @@ def send_x_message(
     set_payload(message, **{MARK: now.isoformat()})
     session.commit()
 
-    result = x_client.post(creds, text)
+    result = client.post(creds, text)
     if result.ok and result.tweet_id:
         if post is not None:
             post.status = "sent"
