@@ -18,10 +18,6 @@ from campaign.services.text import fold_accents, without_company_suffix
 MAX_AMOUNT_PENCE = 10_000_000_000 * 100
 
 
-# ---------------------------------------------------------------------------
-# Values: amounts, dates, suppliers
-# ---------------------------------------------------------------------------
-
 # After all spaces are removed: an optional sign, optional £ (or the "Â£" left
 # by a double-encoded file), optional brackets, the number, then an optional
 # trailing minus or CR/DR marker.
