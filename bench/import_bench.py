@@ -25,9 +25,10 @@ from sqlalchemy import text  # noqa: E402
 from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.models import Supplier  # noqa: E402
-from campaign.services.figures import headline as figures  # noqa: E402
+from campaign.services.figures import computed  # noqa: E402
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import parse as spend_parse
+from campaign.services.spend import totals, values
 
 ROWS = 100_000
 SUPPLIERS = 2_000
@@ -69,8 +70,8 @@ def register_suppliers(session) -> None:
     table = spend_parse.read_table(data)
     seen = {}
     for _, cells in table.rows:
-        key = spend_parse.normalise_supplier_name(cells[3])
-        if key not in seen and not spend_parse.is_redacted(cells[3]) and len(seen) < SUPPLIERS // 2:
+        key = values.normalise_supplier_name(cells[3])
+        if key not in seen and not values.is_redacted(cells[3]) and len(seen) < SUPPLIERS // 2:
             seen[key] = cells[3]
     for key, name in seen.items():
         session.add(Supplier(name=name, name_key=key, location=rng.choice(["lancashire", "north_west", "elsewhere"]),
@@ -97,9 +98,9 @@ def run(url: str, label: str, data: bytes) -> dict[str, float]:
         times["import"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        spend_import.recompute_years(db.session)
+        totals.recompute_years(db.session)
         db.session.commit()
-        figures.local_share_since(db.session, 2022)
+        computed.local_share_since(db.session, 2022)
         times["recompute"] = time.perf_counter() - started
 
         started = time.perf_counter()

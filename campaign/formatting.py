@@ -7,6 +7,8 @@ from datetime import date, datetime
 from flask import Flask
 from markupsafe import Markup
 
+from campaign.services.money import pence_to_text
+
 QUALIFIER_TEXT = {"": "", "about": "about", "around": "around", "approximately": "approximately",
                   "over": "over", "more than": "more than"}
 
@@ -56,11 +58,12 @@ def long_date(value: date | datetime | None) -> str:
 
 def pence_to_pounds_input(pence: int | None) -> str:
     """Pence as an editable amount in pounds, for a form field."""
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    whole, rem = divmod(abs(pence), 100)
-    return f"{sign}{whole}.{rem:02d}"
+    return pence_to_text(pence, separators=False)
+
+
+def year_label(start_year: int) -> str:
+    """A financial year as people write it: 2023 reads 2023/24."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
 def nl2br(text: str | None) -> Markup:
@@ -79,4 +82,5 @@ def register(app: Flask) -> None:
         long_date=long_date,
         nl2br=nl2br,
         pence_to_pounds_input=pence_to_pounds_input,
+        year_label=year_label,
     )

@@ -18,7 +18,7 @@ from campaign import create_app
 from campaign.extensions import db as _db
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser, Supplier
 from campaign.models.common import utcnow
-from campaign.services.spend import parse as spend_parse
+from campaign.services.spend.values import normalise_supplier_name
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -53,7 +53,7 @@ def signed_in(client, user: StaffUser):
 
 def make_supplier(db, name: str = "Acme Fuels Ltd", location: str = "lancashire", **values) -> Supplier:
     """A supplier in the register."""
-    supplier = Supplier(name=name, name_key=spend_parse.normalise_supplier_name(name), location=location, **values)
+    supplier = Supplier(name=name, name_key=normalise_supplier_name(name), location=location, **values)
     db.session.add(supplier)
     db.session.commit()
     return supplier

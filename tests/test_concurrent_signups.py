@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 from campaign import create_app
 from campaign.extensions import db as _db
 from campaign.models import OutboxMessage, Pledge, PledgeToken
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import common
 from tests.conftest import USING_POSTGRES
 from tests.test_pledge_helpers import form_data
 
@@ -121,7 +121,7 @@ def check_outcome(forms: list[SignUp], results: list[tuple[int, str]], organisat
     assert all(count == 1 for count in keys.values())
     by_group: dict[int, set[str]] = {}
     for form in forms:
-        by_group.setdefault(form.group, set()).add(pledges.email_key(form.data["contact_email"]))
+        by_group.setdefault(form.group, set()).add(common.email_key(form.data["contact_email"]))
     for group, emails in by_group.items():
         assert sum(keys[key] for key in emails) == 1, f"organisation {group} stored {[keys[k] for k in emails]} times"
 

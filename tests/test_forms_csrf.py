@@ -30,8 +30,9 @@ from campaign.models import (
 )
 from campaign.models.common import utcnow
 from campaign.services import images, outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
+from campaign.services.spend import staging, suppliers
 from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
@@ -116,18 +117,18 @@ def build_world(db) -> World:
     failed.status = "failed"
     session.commit()
 
-    imported = spend_import.stage(session, "imported.csv", SPEND_CSV.encode(), admin.id)
-    headers = spend_import.read_headers(imported.data)
-    spend_import.set_mapping(session, imported, spend_import.mapping_for(session, headers)[0])
+    imported = staging.stage(session, "imported.csv", SPEND_CSV.encode(), admin.id)
+    headers = staging.read_headers(imported.data)
+    staging.set_mapping(session, imported, staging.mapping_for(session, headers)[0])
     record = spend_import.import_staged(session, imported, admin)
-    staged = spend_import.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
-    unmatched, _ = spend_import.unmatched_suppliers(session)
+    staged = staging.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
+    unmatched, _ = suppliers.unmatched_suppliers(session)
 
     return World(
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
         supplier_id=supplier.id, contract_id=contract.id, study_id=study.id, study_slug=study.slug, quote_id=quote.id,
         image_id=image.id, live_pledge_id=pledge.id, live_slug=pledge.slug,
-        manage_token=pledges.manage_token(pledge, settings()), pending_pledge_id=pending.id,
+        manage_token=managing.manage_token(pledge, settings()), pending_pledge_id=pending.id,
         confirm_token=confirm_token, social_post_id=post.id, hashtag_post_id=hashtag.id,
         failed_message_id=failed.id, staged_token=staged.token, import_id=record.id,
         unmatched_key=unmatched[0].key,

@@ -28,8 +28,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from campaign.models import OutboxMessage, Pledge, StaffUser, StoredImage
-from campaign.services.pledges import signing as pledges
-from campaign.services.spend import imports as spend_import
+from campaign.services.pledges import managing
+from campaign.services.spend import staging
 from tests.factories import signed_in
 from tests.test_forms_csrf import World, build_world, fresh_request_globals, png_bytes
 from tests.test_pledge_helpers import form_data, live
@@ -260,16 +260,16 @@ def fresh_manage_url(db, world: World) -> str:
         pledge = live(db, organisation_name=f"Replacement {pledge.id} Ltd", contact_email=f"owner@replacement{pledge.id}.example.org",
                       postcode=None)
         world.live_pledge_id = pledge.id
-        world.manage_token = pledges.manage_token(pledge, pledge_settings())
+        world.manage_token = managing.manage_token(pledge, pledge_settings())
     db.session.remove()
     return f"/pledge/manage/{world.manage_token}"
 
 
 def fresh_staged_token(db, world: World) -> str:
     """A spend file waiting for its columns, staging a new one if an earlier example imported the last."""
-    if spend_import.get_staged(db.session, world.staged_token, world.admin_id) is None:
+    if staging.get_staged(db.session, world.staged_token, world.admin_id) is None:
         csv = f"Date,Supplier,Amount,Reference\n01/05/2024,Fuzzed Supplier Ltd,12.34,R{next(_files)}\n"
-        world.staged_token = spend_import.stage(db.session, "again.csv", csv.encode(), world.admin_id).token
+        world.staged_token = staging.stage(db.session, "again.csv", csv.encode(), world.admin_id).token
     db.session.remove()
     return world.staged_token
 

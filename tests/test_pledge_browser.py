@@ -10,6 +10,7 @@ import pytest
 
 from campaign.extensions import db
 from campaign.models import OutboxMessage, Pledge
+from campaign.services.pledges import common, managing, moderation
 from campaign.services.pledges import signing as pledges
 from tests.browser.checks import axe_violations, scrolls_sideways
 from tests.browser.conftest import (  # noqa: F401 (base_url and live_app are fixtures)
@@ -152,7 +153,7 @@ def sign_and_confirm_by_keyboard(page, root: str, app) -> None:
 
 def test_the_wall_organisation_manage_and_open_data_pages_pass_axe(base_url, live_app):  # noqa: F811
     with live_app.app_context():
-        settings = pledges.Settings.from_config(live_app.config)
+        settings = common.Settings.from_config(live_app.config)
         for number, area in enumerate(("preston", "burnley", "elsewhere")):
             outcome = pledges.sign(
                 db.session,
@@ -167,8 +168,8 @@ def test_the_wall_organisation_manage_and_open_data_pages_pass_axe(base_url, liv
             )
             token = outcome.messages[0].body_text.split("/pledge/confirm/")[1].split()[0]
             pledges.confirm(db.session, token, settings)
-            pledges.approve(db.session, outcome.pledge, None, settings)
-        manage = "/pledge/manage/" + pledges.manage_token(outcome.pledge, settings)
+            moderation.approve(db.session, outcome.pledge, None, settings)
+        manage = "/pledge/manage/" + managing.manage_token(outcome.pledge, settings)
     in_browser(lambda page: check_pledge_pages(page, base_url, manage))
 
 

@@ -19,7 +19,9 @@ from campaign.extensions import limiter
 from campaign.models import OutboxMessage, Pledge
 from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
+from campaign.services.pledges import common, managing, moderation
 from campaign.services.pledges import signing as pledges
+from campaign.services.pledges.areas import AREAS
 from tests.conftest import USING_POSTGRES
 from tests.pages import PageClient
 
@@ -74,10 +76,10 @@ def form_data(**overrides) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def settings(**overrides) -> pledges.Settings:
+def settings(**overrides) -> common.Settings:
     """The app's pledge settings, with any replaced."""
-    values = pledges.Settings.from_config(current_app.config).__dict__ | overrides
-    return pledges.Settings(**values)
+    values = common.Settings.from_config(current_app.config).__dict__ | overrides
+    return common.Settings(**values)
 
 
 def submission(**overrides) -> pledges.Submission:
@@ -124,27 +126,27 @@ def live(db, **overrides) -> Pledge:
     """A pledge signed, confirmed and approved through the services."""
     pledge, token = signed(db, **overrides)
     assert pledges.confirm(db.session, token, settings()).state == "confirmed"
-    pledges.approve(db.session, pledge, None, settings())
+    moderation.approve(db.session, pledge, None, settings())
     return pledge
 
 
 def manage_path(pledge: Pledge) -> str:
     """The current manage link's path for a pledge."""
-    return f"/pledge/manage/{pledges.manage_token(pledge, settings())}"
+    return f"/pledge/manage/{managing.manage_token(pledge, settings())}"
 
 
 def bulk_live(db, count: int, start: int = 0) -> None:
     """Insert `count` live pledges at once (for volume tests), spread over areas and sectors."""
     now = utcnow()
-    areas = list(pledges.AREAS)
+    area_slugs = list(AREAS)
     sectors = ["hospitality", "construction", "digital", "retail", "health"]
     rows = []
     for number in range(start, start + count):
         name = f"Organisation {number:05d}"
         rows.append(
             dict(
-                slug=f"organisation-{number:05d}", organisation_name=name, name_key=pledges.name_key(name),
-                org_type="business", size="small", sector=sectors[number % len(sectors)], area=areas[number % len(areas)],
+                slug=f"organisation-{number:05d}", organisation_name=name, name_key=common.name_key(name),
+                org_type="business", size="small", sector=sectors[number % len(sectors)], area=area_slugs[number % len(area_slugs)],
                 contact_name="Private Person", contact_role="Director", contact_email=f"private{number}@example.com",
                 email_key=f"private{number}@example.com", status="live", live_at=now - timedelta(minutes=number),
                 created_at=now, updated_at=now, confirmed_at=now, manage_version=1, needs_review=False, is_demo=False,

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from campaign.models import OutboxMessage, Pledge, PledgeToken, StoredImage
 from campaign.models.common import utcnow
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import emails as pledge_emails
+from campaign.services.pledges import moderation, retention
 from tests.pages import text_of
 from tests.test_pledge_helpers import app_with, emails, form_data, live, manage_path, settings, signed
 
@@ -39,8 +40,8 @@ def test_a_new_statement_waits_for_staff_when_moderation_is_pre(client, db):
     page = text_of(client.get_page("pledges.organisation", slug=pledge.slug))
     assert "New words." not in page and "Old words." not in page
     assert "Pendle Pies Ltd" in page  # still on the wall while staff check the change
-    assert pledges.queue_counts(db.session)["review"] == 1
-    pledges.approve(db.session, db.session.get(Pledge, pledge.id), None, settings())
+    assert moderation.queue_counts(db.session)["review"] == 1
+    moderation.approve(db.session, db.session.get(Pledge, pledge.id), None, settings())
     assert "New words." in text_of(client.get_page("pledges.organisation", slug=pledge.slug))
 
 
@@ -60,7 +61,7 @@ def test_with_post_moderation_changes_show_at_once_and_go_to_the_review_queue(_p
         pledge = live(db)
         client.post(manage_path(pledge), data={"statement": "Straight away.", "commitments": ["vcse"]})
         assert "Straight away." in text_of(client.get_page("pledges.organisation", slug=pledge.slug))
-        assert pledges.queue_counts(db.session)["review"] == 1
+        assert moderation.queue_counts(db.session)["review"] == 1
 
 
 def test_a_logo_can_be_replaced_and_removed_and_the_old_one_is_deleted(client, db):
@@ -158,7 +159,7 @@ def test_purge_deletes_old_unconfirmed_pledges_with_everything_about_them(app, d
     assert db.session.scalar(select(func.count(PledgeToken.id)).where(PledgeToken.pledge_id == old_id)) == 0
     assert emails(db, "sam@pendlepies.example.co.uk") == []
     assert emails(db, "recent@example.com") == unrelated
-    assert pledges.purge(db.session, settings()) == 0
+    assert retention.purge(db.session, settings()) == 0
 
 
 def test_staff_digest_lists_new_pledges_once_a_day(_postgres_schema):
@@ -174,6 +175,6 @@ def test_staff_digest_lists_new_pledges_once_a_day(_postgres_schema):
         assert digest.subject == "2 new Backing Lancashire pledges"
         assert "Pendle Pies Ltd" in digest.body_text and "Burnley Bricks" in digest.body_text
         assert "/admin/pledges" in digest.body_text
-        assert pledges.send_staff_digest(db.session, settings()) is None  # once a day
-        tomorrow = pledges.send_staff_digest(db.session, settings(), now=utcnow() + timedelta(days=1))
+        assert pledge_emails.send_staff_digest(db.session, settings()) is None  # once a day
+        tomorrow = pledge_emails.send_staff_digest(db.session, settings(), now=utcnow() + timedelta(days=1))
         assert tomorrow is None  # nothing new since

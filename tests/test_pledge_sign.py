@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from campaign.extensions import db as _db
 from campaign.models import OutboxMessage, Pledge, PledgeToken, StoredImage
 from campaign.services.content.seed import PLEDGE_WORDING
+from campaign.services.pledges import emails as pledge_emails
+from campaign.services.pledges import moderation
 from campaign.services.pledges import signing as pledges
 from tests.pages import check_page, parse, text_of
 from tests.test_pledge_helpers import app_with, emails, form_data, settings, signed, submission
@@ -200,7 +202,7 @@ def test_duplicate_links_are_limited_to_three_a_day(client, db):
     client.post("/pledge", data=form_data())
     for _ in range(5):
         client.post("/pledge", data=form_data())
-    assert len(emails(db, "sam@pendlepies.example.co.uk")) == 1 + pledges.FRESH_LINKS_PER_DAY
+    assert len(emails(db, "sam@pendlepies.example.co.uk")) == 1 + pledge_emails.FRESH_LINKS_PER_DAY
 
 
 def test_a_race_caught_by_the_database_is_treated_as_a_duplicate(app, db, monkeypatch):
@@ -253,7 +255,7 @@ def test_markup_in_every_text_field_is_shown_escaped(client, db):
     page = client.get(f"/pledge/confirm/{token}").get_data(as_text=True)
     assert "<script>" not in page and "&lt;script&gt;" in page
     client.post(f"/pledge/confirm/{token}")
-    pledges.approve(db.session, pledge, None, settings())
+    moderation.approve(db.session, pledge, None, settings())
     for url in (f"/pledges/{pledge.slug}", "/pledges", f"/pledges/{pledge.slug}/badge.svg"):
         body = client.get(url).get_data(as_text=True)
         assert "<script>" not in body and "<img src=x" not in body, url

@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import event
 
 from campaign.models import Pledge
+from campaign.services.pledges import moderation
 from campaign.services.pledges import signing as pledges
 from tests.pages import text_of
 from tests.test_pledge_helpers import bulk_live, live, settings, signed
@@ -120,7 +121,7 @@ def test_only_live_pledges_appear(client, db):
     confirmed, token = signed(db, contact_email="c@example.com", organisation_name="Confirmed Co", postcode="PR1 2AB")
     pledges.confirm(db.session, token, settings())
     hidden = live(db, contact_email="h@example.com", organisation_name="Hidden Co", postcode="LA1 1AA")
-    pledges.hide(db.session, hidden, None, "Not a real organisation")
+    moderation.hide(db.session, hidden, None, "Not a real organisation")
     page = text_of(client.get_page("pledges.wall"))
     assert "0 organisations" in page
     for slug in ("pendle-pies-ltd", "confirmed-co", "hidden-co"):

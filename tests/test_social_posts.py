@@ -16,8 +16,9 @@ from sqlalchemy import select
 from campaign.models import OutboxMessage, SiteState, SocialPost
 from campaign.models.common import utcnow
 from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import common, managing, moderation
 from campaign.services.sharing import links as share
+from campaign.services.x import account
 from campaign.services.x import posts as social
 from tests.pages import text_of
 from tests.test_social_helpers import RESET_EPOCH, TWEETS_URL, X_KEYS, draft_for, make_pledge, sign_in_editor, x_mock
@@ -123,12 +124,12 @@ def test_a_very_long_name_still_fits_in_one_post(x_app, db):
 
 def test_going_live_through_the_pledge_service_drafts_the_welcome(x_app, db, editor):
     pledge = make_pledge(db, status="confirmed")
-    pledges.approve(db.session, pledge, editor, pledges.Settings.from_config(x_app.config))
+    moderation.approve(db.session, pledge, editor, common.Settings.from_config(x_app.config))
     post = db.session.scalar(select(SocialPost).where(SocialPost.pledge_id == pledge.id))
     assert post is not None and post.status == "draft"
     # Going live again (after being hidden) does not draft a second welcome.
-    pledges.hide(db.session, pledge, editor, "Checking the logo")
-    pledges.approve(db.session, pledge, editor, pledges.Settings.from_config(x_app.config))
+    moderation.hide(db.session, pledge, editor, "Checking the logo")
+    moderation.approve(db.session, pledge, editor, common.Settings.from_config(x_app.config))
     assert len(db.session.scalars(select(SocialPost)).all()) == 1
 
 
@@ -207,7 +208,7 @@ def test_429_waits_for_xs_reset_then_sends(x_app, db, editor, mocked):
     db.session.refresh(post)
     assert message.status == "pending" and social.MARK not in message.payload
     assert post.status == "approved" and "Too Many Requests" in post.error
-    assert social.posting_paused_until(db.session) == datetime(2030, 1, 1, tzinfo=UTC)
+    assert account.posting_paused_until(db.session) == datetime(2030, 1, 1, tzinfo=UTC)
 
     # Due again by the outbox's backoff, but X said to wait until 2030: nothing is asked of X.
     make_due(db, message)
@@ -215,7 +216,7 @@ def test_429_waits_for_xs_reset_then_sends(x_app, db, editor, mocked):
     assert limited.call_count == 1
 
     # Once the reset has passed, it goes.
-    db.session.get(SiteState, social.POST_WAIT_KEY).value = (utcnow() - timedelta(seconds=1)).isoformat()
+    db.session.get(SiteState, account.POST_WAIT_KEY).value = (utcnow() - timedelta(seconds=1)).isoformat()
     db.session.commit()
     mocked.post(TWEETS_URL, status=201, json=created("77"))
     make_due(db, message)
@@ -352,8 +353,8 @@ def test_posts_sent_last_month_do_not_count(x_app, db):
     db.session.add(OutboxMessage(channel="x", status="sent", sent_at=now - timedelta(hours=1), payload={}))
     db.session.add(OutboxMessage(channel="x", status="sent", sent_at=now, payload={}))
     db.session.commit()
-    assert social.sent_this_month(db.session, now) == 1
-    assert social.next_month_start(datetime(2026, 12, 15, tzinfo=UTC)) == datetime(2027, 1, 1, tzinfo=UTC)
+    assert account.sent_this_month(db.session, now) == 1
+    assert account.next_month_start(datetime(2026, 12, 15, tzinfo=UTC)) == datetime(2027, 1, 1, tzinfo=UTC)
 
 
 # --- staff decisions ------------------------------------------------------------------------------------
@@ -374,7 +375,7 @@ def test_a_withdrawn_pledge_is_never_welcomed_and_its_name_is_erased(x_app, db, 
     post = draft_for(db, pledge)
     message = approve(db, editor, post)
 
-    pledges.withdraw(db.session, pledge)
+    managing.withdraw(db.session, pledge)
 
     db.session.refresh(post)
     db.session.refresh(message)
@@ -388,7 +389,7 @@ def test_a_pledge_hidden_after_approval_is_not_posted(x_app, db, editor, mocked)
     pledge = make_pledge(db)
     post = draft_for(db, pledge)
     message = approve(db, editor, post)
-    pledges.hide(db.session, pledge, editor, "Not a real organisation")
+    moderation.hide(db.session, pledge, editor, "Not a real organisation")
 
     run_outbox(db)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from campaign.models import HashtagPost, SiteState
 from campaign.models.common import utcnow
-from campaign.services.x import posts as social
+from campaign.services.x import account
 from tests.pages import text_of
 from tests.test_social_helpers import RESET_EPOCH, SEARCH_URL, X_KEYS, sign_in_editor, x_mock
 from tests.test_x_client import no_network  # noqa: F401  (autouse: nothing may leave the machine)
@@ -73,7 +73,7 @@ def stored(db) -> list[HashtagPost]:
 
 def since_id(db) -> str | None:
     """Where the last fetch stopped."""
-    row = db.session.get(SiteState, social.SINCE_ID_KEY)
+    row = db.session.get(SiteState, account.SINCE_ID_KEY)
     return row.value if row else None
 
 
@@ -115,7 +115,7 @@ def test_fetch_stores_new_posts_for_review_and_remembers_where_it_stopped(x_app,
 
 
 def test_an_empty_search_changes_nothing(x_app, db, mocked):
-    db.session.add(SiteState(key=social.SINCE_ID_KEY, value="500"))
+    db.session.add(SiteState(key=account.SINCE_ID_KEY, value="500"))
     db.session.commit()
     mocked.get(SEARCH_URL, json={"meta": {"result_count": 0}})
     assert fetch(x_app).exit_code == 0
@@ -147,7 +147,7 @@ def test_a_failed_fetch_leaves_what_was_stored_untouched(x_app, db, mocked, answ
             status="approved",
         )
     )
-    db.session.add(SiteState(key=social.SINCE_ID_KEY, value="1"))
+    db.session.add(SiteState(key=account.SINCE_ID_KEY, value="1"))
     db.session.commit()
     mocked.get(SEARCH_URL, **answer)
 
@@ -156,7 +156,7 @@ def test_a_failed_fetch_leaves_what_was_stored_untouched(x_app, db, mocked, answ
     assert result.exit_code == 1
     assert [(p.x_id, p.text, p.status) for p in stored(db)] == [("1", "Kept", "approved")]
     assert since_id(db) == "1"
-    assert social.status(db.session, x_app.config).fetch_error
+    assert account.status(db.session, x_app.config).fetch_error
 
 
 def test_after_a_429_the_next_fetch_waits_for_the_reset(x_app, db, mocked):

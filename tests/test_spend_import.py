@@ -13,6 +13,7 @@ from campaign.models import AuditEvent, FinancialYear, ImportMapping, SpendImpor
 from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services.spend import imports as spend_import
+from campaign.services.spend import staging, totals, values
 from tests.factories import load_user_per_request, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse, text_of
 
@@ -275,17 +276,17 @@ def test_the_upload_waits_in_the_database_between_steps(client, db, editor):
 
 def test_stale_uploads_are_purged(db):
     user = make_staff(db)
-    staged = spend_import.stage(db.session, "old.csv", VARIANTS["A"].encode(), user.id)
+    staged = staging.stage(db.session, "old.csv", VARIANTS["A"].encode(), user.id)
     later = utcnow() + timedelta(hours=7)
-    assert spend_import.get_staged(db.session, staged.token, user.id, now=later) is None
-    assert spend_import.purge_stale(db.session, now=later) == 1
+    assert staging.get_staged(db.session, staged.token, user.id, now=later) is None
+    assert staging.purge_stale(db.session, now=later) == 1
     db.session.commit()
     assert db.session.scalar(select(func.count(StagedUpload.id))) == 0
 
 
 def test_someone_elses_upload_cannot_be_used(client, db, editor):
     other = make_staff(db)
-    staged = spend_import.stage(db.session, "theirs.csv", VARIANTS["A"].encode(), other.id)
+    staged = staging.stage(db.session, "theirs.csv", VARIANTS["A"].encode(), other.id)
     response = client.get(f"/admin/spend/import/{staged.token}/columns")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/spend/import")
     assert client.post(f"/admin/spend/import/{staged.token}/preview").status_code == 302
@@ -332,7 +333,7 @@ def register(db):
 def test_yearly_totals_are_worked_out_from_the_payments(client, db, editor, register):
     import_via_admin(client, TOTALS_FILE.encode())
     year = db.session.scalar(select(FinancialYear).where(FinancialYear.start_year == 2023))
-    assert year.computed_from_spend and year.source_text == spend_import.COMPUTED_SOURCE
+    assert year.computed_from_spend and year.source_text == totals.COMPUTED_SOURCE
     assert (year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
             year.sme_spend_pence, year.vcse_spend_pence) == (210000, 100000, 150000, 100000, 50000)
     assert "£200 went to suppliers whose location is not yet known" in year.notes
@@ -340,7 +341,7 @@ def test_yearly_totals_are_worked_out_from_the_payments(client, db, editor, regi
     next_year = db.session.scalar(select(FinancialYear).where(FinancialYear.start_year == 2024))
     assert next_year.total_spend_pence == 4000
     public = text_of(client.application.test_client().get_page("public.figures_page"))
-    assert "2023/24" in public and spend_import.COMPUTED_SOURCE in public
+    assert "2023/24" in public and totals.COMPUTED_SOURCE in public
 
 
 def test_documented_years_are_never_overwritten(client, db, editor, register):
@@ -381,11 +382,11 @@ def test_totals_are_one_sql_aggregation(db, register):
     engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        totals = spend_import.computed_totals(db.session)
+        by_year = totals.computed_totals(db.session)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1 and "GROUP BY" in statements[0] and "sum(" in statements[0].lower()
-    assert totals[2023].payments == 5 and totals[2023].unclassified_pence == 20000
+    assert by_year[2023].payments == 5 and by_year[2023].unclassified_pence == 20000
 
 
 def test_unmatched_suppliers_are_listed_and_can_be_added(client, db, editor, register):
@@ -409,7 +410,7 @@ def test_unmatched_suppliers_are_listed_and_can_be_added(client, db, editor, reg
 
 def test_an_unmatched_name_can_be_matched_to_a_registered_supplier(client, db, editor, register):
     import_via_admin(client, TOTALS_FILE.encode())
-    key = spend_import.spend_parse.normalise_supplier_name("Unknown Newco")
+    key = values.normalise_supplier_name("Unknown Newco")
     soup = client.post_page(f"/admin/suppliers/unmatched/match?key={key}", {"supplier_name": "Nobody Ltd"}, status=400)
     assert "Enter the name of a supplier in the register" in text_of(soup)
     response = client.post(f"/admin/suppliers/unmatched/match?key={key}", data={"supplier_name": "manchester metals"})

@@ -18,22 +18,22 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from campaign.services.spend.columns import FIELDS, header_signature, propose_mapping  # noqa: E402
 from campaign.services.spend.parse import (  # noqa: E402
-    FIELDS,
     REDACTED_LABEL,
     FileFormatError,
     MappingError,
     ParsedRow,
     decode_csv,
-    header_signature,
+    preview,
+    read_table,
+    row_fingerprint,
+)
+from campaign.services.spend.values import (  # noqa: E402
     is_redacted,
     normalise_supplier_name,
     parse_amount,
     parse_date,
-    preview,
-    propose_mapping,
-    read_table,
-    row_fingerprint,
 )
 
 D = datetime.date

@@ -10,6 +10,7 @@ import campaign
 from campaign import create_app
 from campaign.extensions import db as _db
 from campaign.services import outbox
+from campaign.services.pledges import common
 from campaign.services.pledges import signing as pledges
 from campaign.services.x import posts
 from tests.test_pledge_helpers import app_with, emails, form_data, settings, sign_in_staff, signed
@@ -18,8 +19,8 @@ from tests.test_pledge_helpers import app_with, emails, form_data, settings, sig
 def test_create_app_registers_each_channel_and_pledge_listener_once(app):
     assert {"email", "x"} <= set(outbox._SENDERS)
     create_app("test")
-    assert pledges._LISTENERS["live"].count(posts.queue_welcome) == 1
-    assert pledges._LISTENERS["withdrawn"].count(posts.forget_pledge) == 1
+    assert common._LISTENERS["live"].count(posts.queue_welcome) == 1
+    assert common._LISTENERS["withdrawn"].count(posts.forget_pledge) == 1
 
 
 def test_every_command_group_is_added(app):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from campaign.extensions import db
 from campaign.models.common import utcnow
 from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services.pledges import common, emails, retention
 
 cli = AppGroup("outbox", help="Send the emails (and X posts) waiting in the outbox.")
 
@@ -43,9 +43,9 @@ def send(batch: int) -> None:
 
 def daily_jobs() -> str:
     """The once-a-day work: delete stale pending pledges, and queue the staff digest."""
-    settings = pledges.Settings.from_config(current_app.config)
-    removed = pledges.purge(db.session, settings)
-    digest = pledges.send_staff_digest(db.session, settings)
+    settings = common.Settings.from_config(current_app.config)
+    removed = retention.purge(db.session, settings)
+    digest = emails.send_staff_digest(db.session, settings)
     return f"Deleted {removed} unconfirmed pledge(s); {'queued' if digest else 'no'} staff digest."
 
 

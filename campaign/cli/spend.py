@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from campaign.extensions import db
 from campaign.formatting import pounds
 from campaign.services.spend import imports as spend_import
+from campaign.services.spend import staging, totals
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 
@@ -28,12 +29,12 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
     """Import FILE, leaving out rows with errors (listed) and payments already imported."""
     data = file.read_bytes()
     try:
-        headers = spend_import.read_headers(data)
+        headers = staging.read_headers(data)
         if mapping:
-            columns = spend_import.parse_mapping_option(mapping, headers)
+            columns = staging.parse_mapping_option(mapping, headers)
         else:
-            proposed, remembered = spend_import.mapping_for(db.session, headers)
-            columns = spend_import.parse_mapping_option(
+            proposed, remembered = staging.mapping_for(db.session, headers)
+            columns = staging.parse_mapping_option(
                 ",".join(f"{key}={index}" for key, index in proposed.items() if index is not None), headers
             )
             source = "the mapping remembered for these headers" if remembered else "the proposed mapping"
@@ -41,7 +42,7 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
             click.echo(f"Using {source}: {chosen}")
         started = time.perf_counter()
         preview = spend_import.preview_data(db.session, data, columns)
-    except spend_import.SpendImportError as error:
+    except staging.SpendImportError as error:
         raise click.ClickException(str(error)) from None
 
     parsed = preview.parsed
@@ -59,7 +60,7 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
         return
     try:
         record = spend_import.import_data(db.session, file.name, data, columns, actor=None)
-    except spend_import.SpendImportError as error:
+    except staging.SpendImportError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(
@@ -72,7 +73,7 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
 def recompute() -> None:
     """Work out the yearly totals again from every imported payment."""
     started = time.perf_counter()
-    result = spend_import.recompute_years(db.session)
+    result = totals.recompute_years(db.session)
     db.session.commit()
     click.echo(f"Updated {len(result.updated)} years in {time.perf_counter() - started:.2f}s.")
     if result.documented:
@@ -84,6 +85,6 @@ def recompute() -> None:
 @cli.command("purge-uploads")
 def purge_uploads() -> None:
     """Delete uploaded files that were never imported (older than 6 hours)."""
-    removed = spend_import.purge_stale(db.session)
+    removed = staging.purge_stale(db.session)
     db.session.commit()
     click.echo(f"Deleted {removed} stale uploads.")

@@ -8,16 +8,10 @@ from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
+from campaign.formatting import year_label
 from campaign.models.common import UTCDateTime, utcnow
 
 UNITS = ("pounds", "percent", "count")
-COMPUTATIONS = (
-    "local_spend_since",
-    "local_share_since",
-    "spend_in_year",
-    "contract_local_spend",
-    "pledge_count",
-)
 
 
 class HeadlineFigure(db.Model):
@@ -98,4 +92,4 @@ class FinancialYear(db.Model):
     @property
     def label(self) -> str:
         """The year as people write it, for example 2017/18."""
-        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+        return year_label(self.start_year)

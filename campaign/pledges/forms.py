@@ -11,7 +11,8 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from campaign.forms_fields import MultiCheckboxField, RadioField, SelectField
 from campaign.models import StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import images
+from campaign.services import images, text
+from campaign.services.pledges import areas, common
 from campaign.services.pledges import signing as pledges
 from campaign.services.pledges.wall import SORTS, WallQuery
 
@@ -24,11 +25,11 @@ def _strip(value):
 
 
 def _one_line(value):
-    return pledges.clean_text(value) if isinstance(value, str) else value
+    return text.clean_text(value) if isinstance(value, str) else value
 
 
 def _statement(value):
-    return pledges.clean_text(value, multiline=True) if isinstance(value, str) else value
+    return text.clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
 def _read_logo(field) -> StoredImage | None:
@@ -99,7 +100,7 @@ class PledgeForm(LogoFormMixin, FlaskForm):
     )
     area = SelectField(
         "Where is it based?",
-        choices=[("", "Choose where it is based")] + list(pledges.AREAS.items()),
+        choices=[("", "Choose where it is based")] + list(areas.AREAS.items()),
         validators=[Optional()],
     )
     postcode = StringField(
@@ -161,7 +162,7 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         """Accept "example.co.uk" as https://example.co.uk; refuse anything that is not a web address."""
         try:
             self.clean_website = pledges.clean_website(field.data)
-        except pledges.PledgeError as error:
+        except common.PledgeError as error:
             raise ValidationError(str(error)) from None
 
     def validate(self, extra_validators=None) -> bool:
@@ -170,8 +171,8 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         if self.postcode.errors or self.area.errors:
             return False
         # Optional() lets whitespace through unchecked; it means "not chosen", like an empty value.
-        area = self.area.data if self.area.data in pledges.AREAS else ""
-        answer = pledges.resolve_area(area, self.postcode.data)
+        area = self.area.data if self.area.data in areas.AREAS else ""
+        answer = areas.resolve_area(area, self.postcode.data)
         if answer.error:
             getattr(self, answer.error_field).errors.append(answer.error)
             return False
@@ -252,7 +253,7 @@ class WallForm(FlaskForm):
         filters=[_one_line],
         validators=[Length(max=100, message="Enter a search of 100 characters or fewer")],
     )
-    area = SelectField("Area", choices=[("", "All areas")] + list(pledges.AREAS.items()), validators=[Optional()])
+    area = SelectField("Area", choices=[("", "All areas")] + list(areas.AREAS.items()), validators=[Optional()])
     sector = SelectField("Sector", choices=[("", "All sectors")] + list(SECTORS.items()), validators=[Optional()])
     size = SelectField("Size", choices=[("", "All sizes")] + list(ORG_SIZES.items()), validators=[Optional()])
     commitment = SelectField(

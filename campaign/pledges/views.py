@@ -30,20 +30,20 @@ from campaign.pledges.forms import (
     WithdrawForm,
 )
 from campaign.services import mailer
+from campaign.services.pledges import areas, common, emails, managing, wall
 from campaign.services.pledges import signing as pledges
-from campaign.services.pledges import wall
 from campaign.social import sharing
 
 BADGE_CACHE_SECONDS = 24 * 3600
 
 
-def _settings() -> pledges.Settings:
-    return pledges.Settings.from_config(current_app.config)
+def _settings() -> common.Settings:
+    return common.Settings.from_config(current_app.config)
 
 
 def _hold_unreviewed() -> bool:
     """With pre-moderation, changes staff have not yet seen stay off the public pages."""
-    return _settings().moderation == "pre"
+    return common.hold_unreviewed(current_app.config)
 
 
 def _pledge_limit() -> str:
@@ -73,7 +73,7 @@ def sign():
     if form.validate_on_submit():
         try:
             result = pledges.sign(db.session, form.submission(), _settings())
-        except pledges.PledgeError as error:
+        except common.PledgeError as error:
             form.organisation_name.errors.append(str(error))
         else:
             send_after_commit(result.messages)
@@ -81,7 +81,7 @@ def sign():
             return redirect(url_for(".check_email"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "pledges/sign.html", form=form, wording=pledges.wording("(your organisation)")
+        "pledges/sign.html", form=form, wording=common.wording("(your organisation)")
     ), status
 
 
@@ -127,7 +127,7 @@ def confirm(token: str):
     return _private(
         (
             render_template(
-                "pledges/confirm.html", form=form, pledge=link.pledge, wording=pledges.wording(link.pledge.organisation_name)
+                "pledges/confirm.html", form=form, pledge=link.pledge, wording=common.wording(link.pledge.organisation_name)
             ),
             status,
         )
@@ -145,7 +145,7 @@ def resend():
         result = pledges.resend_for_link(db.session, link_form.token.data, _settings())
         if result.state == "limited":
             return _private(
-                (render_template("pledges/resend_limited.html", limit=pledges.FRESH_LINKS_PER_DAY), 429)
+                (render_template("pledges/resend_limited.html", limit=emails.FRESH_LINKS_PER_DAY), 429)
             )
         send_after_commit(result.messages)
         return redirect(url_for(".resent"), 303)
@@ -218,7 +218,7 @@ def organisation(slug: str):
     return render_template(
         "pledges/organisation.html",
         pledge=pledge,
-        wording=pledges.wording(pledge.name),
+        wording=common.wording(pledge.name),
         **sharing.for_organisation(db.session, slug),
         snippet=badge.snippet(page_url, mailer.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
@@ -263,7 +263,7 @@ def badge_png(slug: str):
 
 def _managed(token: str):
     """The pledge a manage link is for, or the page explaining why the link no longer works."""
-    link = pledges.manage_link(db.session, token, _settings())
+    link = managing.manage_link(db.session, token, _settings())
     if link.state != "valid":
         return None, _private(
             (render_template("pledges/manage_problem.html", state=link.state, email_form=ResendForm(formdata=None)), 404)
@@ -282,7 +282,7 @@ def manage(token: str):
         form.commitments.data = pledge.commitments
         form.statement.data = pledge.statement or ""
     if form.validate_on_submit():
-        result = pledges.update(
+        result = managing.update(
             db.session, pledge, form.statement.data, list(form.commitments.data or []),
             new_logo=form.logo_image, remove_logo=bool(form.remove_logo.data),
         )
@@ -299,7 +299,7 @@ def manage(token: str):
                 form=form,
                 pledge=pledge,
                 token=token,
-                area=pledges.area_name(pledge.area),
+                area=areas.area_name(pledge.area),
                 moderation=_settings().moderation,
             ),
             status,
@@ -315,7 +315,7 @@ def withdraw(token: str):
         return problem
     form = WithdrawForm()
     if form.validate_on_submit():
-        pledges.withdraw(db.session, pledge)
+        managing.withdraw(db.session, pledge)
         return redirect(url_for(".withdrawn"), 303)
     status = 400 if form.is_submitted() else 200
     return _private((render_template("pledges/withdraw.html", form=form, pledge=pledge, token=token), status))

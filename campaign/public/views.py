@@ -12,7 +12,7 @@ from campaign.public import bp
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
-from campaign.services.x import posts as social
+from campaign.services.x import hashtags
 from campaign.social import sharing
 
 
@@ -27,7 +27,7 @@ def home():
         pledge_source=PLEDGE_SOURCE,
         quotes=content.supplier_quotes(db.session),
         case_studies=content.published_case_studies(db.session),
-        hashtag_posts=social.approved_hashtag_posts(db.session, limit=3),
+        hashtag_posts=hashtags.approved_hashtag_posts(db.session, limit=3),
         **sharing.for_home(db.session),
     )
 

@@ -60,13 +60,13 @@ def parse_count(text: str) -> int:
     return int(value)
 
 
-def pence_to_text(pence: int | None) -> str:
-    """Pence as pounds for a form field: 123456 -> "1,234.56"."""
+def pence_to_text(pence: int | None, separators: bool = True) -> str:
+    """Pence as plain pounds for a form field or a spreadsheet: 123456 -> "1,234.56" (or "1234.56")."""
     if pence is None:
         return ""
     sign = "-" if pence < 0 else ""
     whole, rem = divmod(abs(pence), 100)
-    return f"{sign}{whole:,}.{rem:02d}"
+    return f"{sign}{whole:,}.{rem:02d}" if separators else f"{sign}{whole}.{rem:02d}"
 
 
 def basis_points_to_text(value: int | None) -> str:

@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """Lower-case words joined by hyphens: "Hay for the Mounted Division!" -> "hay-for-the-mounted-division"."""
+def slugify(text: str, max_length: int = 80, fallback: str = "item") -> str:
+    """Lower-case words joined by hyphens: "Hay for the Mounted Division!" -> "hay-for-the-mounted-division".
+
+    Text with no letters or numbers in it gets `fallback`.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "item"
+    return slug[:max_length].rstrip("-") or fallback
 
 
 def unique_slug(session: Session, column, text: str, max_length: int = 80, exclude_id: int | None = None) -> str:

@@ -12,6 +12,7 @@ from campaign.models import StaffUser
 from campaign.models.common import utcnow
 from campaign.models.staff import ROLES
 from campaign.services import audit
+from campaign.services.validation import rolls_back_on_error
 
 # What the audit log may keep about an account: never the password hash.
 AUDITED_FIELDS = ["email", "name", "role", "active"]
@@ -56,6 +57,7 @@ def check_password_strength(password: str) -> None:
         raise StaffError(f"Enter a password of at least {MIN_PASSWORD_LENGTH} characters")
 
 
+@rolls_back_on_error
 def create(
     session: Session, email: str, name: str, role: str, password: str, actor: StaffUser | None = None
 ) -> StaffUser:
@@ -86,6 +88,7 @@ def create(
     return user
 
 
+@rolls_back_on_error
 def set_password(session: Session, user: StaffUser, password: str, actor: StaffUser | None = None) -> None:
     """Change a password, lift any lockout and end the account's other sessions."""
     check_password_strength(password)
@@ -109,6 +112,7 @@ def _active_admins(session: Session) -> int:
     ) or 0
 
 
+@rolls_back_on_error
 def update(session: Session, user: StaffUser, name: str, role: str, actor: StaffUser | None) -> None:
     """Change a person's name or role; the last active admin cannot stop being one."""
     if role not in ROLES:
@@ -130,6 +134,7 @@ def update(session: Session, user: StaffUser, name: str, role: str, actor: Staff
     session.commit()
 
 
+@rolls_back_on_error
 def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser | None) -> None:
     """Disable an account (ending its sessions) or enable it again."""
     if not active:
@@ -151,6 +156,7 @@ def set_active(session: Session, user: StaffUser, active: bool, actor: StaffUser
     session.commit()
 
 
+@rolls_back_on_error
 def unlock(session: Session, user: StaffUser, actor: StaffUser | None) -> None:
     """Lift a sign-in pause early, for someone whose identity staff have checked."""
     user.failed_sign_ins = 0

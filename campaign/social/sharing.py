@@ -11,7 +11,6 @@ case study changes the URL changes too and sites that cache pictures by URL fetc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, Pledge
 from campaign.services.figures.headline import DisplayFigure
+from campaign.services.pledges.common import hold_unreviewed
 from campaign.services.sharing import cards
 from campaign.services.sharing import links as share
-from campaign.services.x.posts import absolute_url, organisation_url
+from campaign.services.urls import absolute_url
+from campaign.services.x.posts import organisation_url
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,6 @@ class SharePanel:
     text: str
     links: list[share.ShareLink]
     heading: str = "Share this page"
-
-
-def hold_unreviewed(config: Mapping[str, Any]) -> bool:
-    """With pre-moderation, a logo staff have not yet seen stays off cards, as off the pledge's page."""
-    return config.get("PLEDGE_MODERATION") != "post"
 
 
 def panel(url: str, text: str, title: str, heading: str = "Share this page") -> SharePanel:

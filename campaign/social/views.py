@@ -10,7 +10,7 @@ from flask import abort, current_app, make_response, render_template, request
 from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.services.sharing import cards
-from campaign.services.x import posts as social
+from campaign.services.x import hashtags
 from campaign.social import bp
 from campaign.social.forms import UK
 from campaign.social.sharing import hold_unreviewed
@@ -25,11 +25,11 @@ VERSIONED_CARD_CACHE_SECONDS = 365 * 24 * 3600  # a URL with the card's hash nev
 def wall():
     """Approved #BackingLancashire posts, newest first, shown as plain text."""
     page = request.args.get("page", 1, type=int)
-    total = social.count_approved_hashtag_posts(db.session)
+    total = hashtags.count_approved_hashtag_posts(db.session)
     pages = max(1, -(-total // WALL_PAGE_SIZE))
     if page < 1 or page > pages:
         abort(404)
-    posts = social.approved_hashtag_posts(db.session, limit=WALL_PAGE_SIZE, offset=(page - 1) * WALL_PAGE_SIZE)
+    posts = hashtags.approved_hashtag_posts(db.session, limit=WALL_PAGE_SIZE, offset=(page - 1) * WALL_PAGE_SIZE)
     return render_template("social/wall.html", posts=posts, page=page, pages=pages)
 
 

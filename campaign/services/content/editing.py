@@ -11,7 +11,7 @@ from campaign.models import CaseStudy, Pledge, Quote, StaffUser, StoredImage
 from campaign.models.common import utcnow
 from campaign.services import audit, images
 from campaign.services.slugs import unique_slug
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 CASE_STUDY_FIELDS = [
     "title", "summary", "body_markdown", "key_figure", "key_figure_label", "source_text", "source_url",
@@ -84,6 +84,7 @@ def _apply_case_study(
     return old_image_id if old_image_id != study.image_id else None
 
 
+@rolls_back_on_error
 def create_case_study(
     session: Session, values: dict[str, Any], image_data: bytes | None, actor: StaffUser | None
 ) -> CaseStudy:
@@ -103,6 +104,7 @@ def create_case_study(
     return study
 
 
+@rolls_back_on_error
 def update_case_study(
     session: Session,
     study: CaseStudy,
@@ -123,6 +125,7 @@ def update_case_study(
     session.commit()
 
 
+@rolls_back_on_error
 def set_case_study_published(session: Session, study: CaseStudy, published: bool, actor: StaffUser | None) -> None:
     """Publish a case study on the public pages, or take it back to draft."""
     status = "published" if published else "draft"
@@ -157,6 +160,7 @@ def _clean_quote(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@rolls_back_on_error
 def create_quote(session: Session, values: dict[str, Any], actor: StaffUser | None) -> Quote:
     """Add a quote, hidden until staff publish it."""
     cleaned = _clean_quote(session, values)
@@ -175,6 +179,7 @@ def create_quote(session: Session, values: dict[str, Any], actor: StaffUser | No
     return quote
 
 
+@rolls_back_on_error
 def update_quote(session: Session, quote: Quote, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a quote; a published one changes on the public pages at once."""
     cleaned = _clean_quote(session, values)
@@ -189,6 +194,7 @@ def update_quote(session: Session, quote: Quote, values: dict[str, Any], actor: 
     session.commit()
 
 
+@rolls_back_on_error
 def set_quote_published(session: Session, quote: Quote, published: bool, actor: StaffUser | None) -> None:
     """Show a quote on the public pages, or hide it."""
     if quote.published == published:

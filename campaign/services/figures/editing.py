@@ -11,19 +11,14 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser
 from campaign.services import audit
-from campaign.services.figures import headline as figures
+from campaign.services.figures import computed, headline
 from campaign.services.slugs import unique_slug
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
-# Each computation gives its answer in one unit, so staff never have to match them up.
+# The staff form's choices as (unit, wording), read from the registry: the admin form imports them from here.
 COMPUTATIONS: dict[str, tuple[str, str]] = {
-    "local_spend_since": ("pounds", "Spend with Lancashire suppliers in every year from a given year on"),
-    "local_share_since": ("percent", "Lancashire's share of supplier spend from a given year on"),
-    "spend_in_year": ("pounds", "All supplier spend in one financial year"),
-    "contract_local_spend": ("pounds", "Local supply-chain spend one contract has delivered"),
-    "pledge_count": ("count", "How many organisations' pledges are live on the pledge wall"),
+    key: (figure.unit, figure.wording) for key, figure in computed.REGISTRY.items()
 }
-YEAR_COMPUTATIONS = {"local_spend_since", "local_share_since", "spend_in_year"}
 
 FIGURE_FIELDS = [
     "label", "description", "kind", "unit", "value", "qualifier", "computation", "computation_param",
@@ -40,28 +35,29 @@ class FigureRow:
     """A figure as the list shows it: the stored row and its value as the public would read it."""
 
     figure: HeadlineFigure
-    display: figures.DisplayFigure
+    display: headline.DisplayFigure
 
 
 def all_figures(session: Session) -> list[FigureRow]:
     """Every headline figure, published or not, in the order the public sees them."""
     rows = session.scalars(select(HeadlineFigure).order_by(HeadlineFigure.position, HeadlineFigure.id))
-    return [FigureRow(figure, figures.to_display(session, figure)) for figure in rows]
+    return [FigureRow(figure, headline.to_display(session, figure)) for figure in rows]
 
 
 def _clean_figure_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     """Check the rules that span fields and fill in what a computed figure implies."""
     values = {key: values.get(key) for key in FIGURE_FIELDS}
     if values["kind"] == "computed":
-        computation = values["computation"]
-        if computation not in COMPUTATIONS:
+        computation = computed.REGISTRY.get(values["computation"] or "")
+        if computation is None:
             raise FieldError("computation", "Select what the figure is worked out from")
-        values["unit"] = COMPUTATIONS[computation][0]
+        # Each computation gives its answer in one unit, so staff never have to match them up.
+        values["unit"] = computation.unit
         values["value"] = None
-        if computation in YEAR_COMPUTATIONS:
+        if computation.needs == "year":
             if values["computation_param"] is None:
                 raise FieldError("param_year", "Enter the financial year the figure starts from, like 2017")
-        elif computation == "contract_local_spend":
+        elif computation.needs == "contract":
             if values["computation_param"] is None or session.get(Contract, values["computation_param"]) is None:
                 raise FieldError("param_contract", "Select the contract the figure comes from")
         else:
@@ -75,13 +71,14 @@ def _clean_figure_values(session: Session, values: dict[str, Any]) -> dict[str, 
     return values
 
 
-def preview_figure(session: Session, values: dict[str, Any]) -> figures.DisplayFigure:
+def preview_figure(session: Session, values: dict[str, Any]) -> headline.DisplayFigure:
     """How a figure would read on the public pages, without saving anything."""
     values = _clean_figure_values(session, values)
     transient = HeadlineFigure(slug="preview", published=False, is_demo=False, **values)
-    return figures.to_display(session, transient)
+    return headline.to_display(session, transient)
 
 
+@rolls_back_on_error
 def create_figure(session: Session, values: dict[str, Any], actor: StaffUser | None) -> HeadlineFigure:
     """Add a figure as a draft at the end of the list; publishing is a separate step."""
     values = _clean_figure_values(session, values)
@@ -102,6 +99,7 @@ def create_figure(session: Session, values: dict[str, Any], actor: StaffUser | N
     return figure
 
 
+@rolls_back_on_error
 def update_figure(session: Session, figure: HeadlineFigure, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a figure; a published one changes on the public pages at once."""
     values = _clean_figure_values(session, values)
@@ -116,6 +114,7 @@ def update_figure(session: Session, figure: HeadlineFigure, values: dict[str, An
     session.commit()
 
 
+@rolls_back_on_error
 def set_published(session: Session, figure: HeadlineFigure, published: bool, actor: StaffUser | None) -> None:
     """Show a figure on the public pages, or take it off them."""
     if figure.published == published:
@@ -130,6 +129,7 @@ def set_published(session: Session, figure: HeadlineFigure, published: bool, act
     session.commit()
 
 
+@rolls_back_on_error
 def move(session: Session, figure: HeadlineFigure, direction: str, actor: StaffUser | None) -> bool:
     """Swap a figure with its neighbour ("up" or "down"); False when it is already at that end."""
     ordered = list(session.scalars(select(HeadlineFigure).order_by(HeadlineFigure.position, HeadlineFigure.id)))
@@ -185,6 +185,7 @@ def _check_year_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@rolls_back_on_error
 def create_year(session: Session, values: dict[str, Any], actor: StaffUser | None) -> FinancialYear:
     """Add a financial year's spend, typed in from a document."""
     values = _check_year_values(values)
@@ -201,6 +202,7 @@ def create_year(session: Session, values: dict[str, Any], actor: StaffUser | Non
     return year
 
 
+@rolls_back_on_error
 def update_year(session: Session, year: FinancialYear, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a year's spend. Amounts staff type in are documented, so imports stop updating them."""
     values = _check_year_values(values)

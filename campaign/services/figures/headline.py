@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.formatting import figure_value
-from campaign.models import Contract, FinancialYear, HeadlineFigure, Pledge
+from campaign.models import FinancialYear, HeadlineFigure
+from campaign.services.figures import computed
 
 
 @dataclass(frozen=True)
@@ -32,72 +33,11 @@ class DisplayFigure:
     is_demo: bool
 
 
-def local_spend_since(session: Session, start_year: int) -> int | None:
-    """Pence spent with Lancashire suppliers in every year from `start_year` on, where known."""
-    total = session.scalar(
-        select(func.sum(FinancialYear.lancashire_spend_pence)).where(
-            FinancialYear.start_year >= start_year,
-            FinancialYear.lancashire_spend_pence.is_not(None),
-        )
-    )
-    return int(total) if total is not None else None
-
-
-def local_share_since(session: Session, start_year: int) -> int | None:
-    """Lancashire's share of supplier spend since `start_year`, in hundredths of a per cent.
-
-    Only years that give both the total and the Lancashire amount count, so a year
-    with one missing cannot skew the share.
-    """
-    local, total = session.execute(
-        select(
-            func.sum(FinancialYear.lancashire_spend_pence),
-            func.sum(FinancialYear.total_spend_pence),
-        ).where(
-            FinancialYear.start_year >= start_year,
-            FinancialYear.lancashire_spend_pence.is_not(None),
-            FinancialYear.total_spend_pence.is_not(None),
-        )
-    ).one()
-    if not total:
-        return None
-    # Round half up to the nearest hundredth of a per cent, in integers.
-    return (int(local) * 10_000 * 2 + int(total)) // (int(total) * 2)
-
-
-def spend_in_year(session: Session, start_year: int) -> int | None:
-    """Total supplier spend in the financial year starting in `start_year`, in pence."""
-    return session.scalar(
-        select(FinancialYear.total_spend_pence).where(FinancialYear.start_year == start_year)
-    )
-
-
-def contract_local_spend(session: Session, contract_id: int) -> int | None:
-    """Local supply-chain spend a contract has delivered so far, in pence."""
-    return session.scalar(
-        select(Contract.local_spend_delivered_pence).where(Contract.id == contract_id)
-    )
-
-
-def pledge_count(session: Session) -> int:
-    """How many organisations' pledges are live on the wall."""
-    return session.scalar(select(func.count(Pledge.id)).where(Pledge.status == "live")) or 0
-
-
-COMPUTE = {
-    "local_spend_since": local_spend_since,
-    "local_share_since": local_share_since,
-    "spend_in_year": spend_in_year,
-    "contract_local_spend": contract_local_spend,
-    "pledge_count": lambda session, _param: pledge_count(session),
-}
-
-
 def compute_value(session: Session, figure: HeadlineFigure) -> int | None:
     """A figure's current value: as entered, or worked out from the data."""
     if figure.kind == "manual":
         return figure.value
-    return COMPUTE[figure.computation](session, figure.computation_param)
+    return computed.REGISTRY[figure.computation].compute(session, figure.computation_param)
 
 
 def to_display(session: Session, figure: HeadlineFigure) -> DisplayFigure:

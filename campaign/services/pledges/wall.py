@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import mailer
-from campaign.services.figures import headline as figures
-from campaign.services.pledges.signing import AREAS, COUNCIL_SLUGS, area_name, name_key
+from campaign.services.figures import computed, headline
+from campaign.services.pledges.areas import AREAS, COUNCIL_SLUGS, area_name
+from campaign.services.pledges.common import name_key
+from campaign.services.urls import url_builder
 
 PAGE_SIZE = 24
 SORTS = {"newest": "Newest first", "name": "A to Z"}
@@ -201,7 +202,7 @@ def search(session: Session, query: WallQuery, hold_unreviewed: bool) -> WallPag
 
 def live_total(session: Session) -> int:
     """How many pledges are live."""
-    return figures.pledge_count(session)
+    return computed.pledge_count(session)
 
 
 def area_counts(session: Session) -> list[AreaCount]:
@@ -259,7 +260,7 @@ def open_records(session: Session, hold_unreviewed: bool) -> list[dict]:
     rows = session.execute(
         select(*_COLUMNS).where(Pledge.status == "live").order_by(Pledge.name_key, Pledge.id)
     )
-    url = mailer.url_builder()
+    url = url_builder()
     records = []
     for row in rows:
         pledge = to_public(row, hold_unreviewed)
@@ -321,7 +322,7 @@ def figures_document(session: Session, now: datetime) -> dict:
                 "computed": item.computed,
                 "demo": item.is_demo,
             }
-            for item in figures.headline(session)
+            for item in headline.headline(session)
         ],
         "pledges": {
             "live": sum(count.count for count in counts),

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from campaign.formatting import percent
 from campaign.models import CaseStudy, Contract, StaffUser, Supplier
 from campaign.services import audit
+from campaign.services.money import pence_to_text
 from campaign.services.spend import suppliers
-from campaign.services.validation import FieldError
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 POLICY_MINIMUM_BP = 250  # the Social Value Policy's minimum weighting: 2.5%
 FIELDS = [
@@ -168,6 +169,7 @@ def _clean(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@rolls_back_on_error
 def create(session: Session, values: dict[str, Any], actor: StaffUser | None) -> Contract:
     """Add a contract to the register."""
     contract = Contract(**_clean(session, values))
@@ -181,6 +183,7 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
     return contract
 
 
+@rolls_back_on_error
 def update(session: Session, contract: Contract, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a contract in the register."""
     cleaned = _clean(session, values)
@@ -208,13 +211,6 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _pounds(pence: int | None) -> str:
-    """Pence as plain pounds for a spreadsheet: 123456 -> 1234.56."""
-    if pence is None:
-        return ""
-    return f"{pence // 100}.{pence % 100:02d}"
-
-
 CSV_COLUMNS = [
     "Title", "Supplier", "Category", "Award date", "Value (£)", "Term (months)", "Social value weighting",
     "Below 2.5% minimum", "Real Living Wage committed", "Real Living Wage delivered", "Local jobs committed",
@@ -237,7 +233,7 @@ def export_csv(session: Session, filters: ContractFilters) -> str:
             contract.supplier.name if contract.supplier else "",
             contract.category,
             contract.awarded_on.isoformat() if contract.awarded_on else "",
-            _pounds(contract.value_pence),
+            pence_to_text(contract.value_pence, separators=False),
             contract.term_months if contract.term_months is not None else "",
             percent(contract.social_value_weighting_bp) if contract.social_value_weighting_bp is not None else "",
             "Yes" if contract.below_policy_minimum else "No",
@@ -247,8 +243,8 @@ def export_csv(session: Session, filters: ContractFilters) -> str:
             contract.local_jobs_delivered,
             contract.apprenticeships_committed,
             contract.apprenticeships_delivered,
-            _pounds(contract.local_spend_committed_pence),
-            _pounds(contract.local_spend_delivered_pence),
+            pence_to_text(contract.local_spend_committed_pence, separators=False),
+            pence_to_text(contract.local_spend_delivered_pence, separators=False),
             contract.environment_committed,
             contract.environment_delivered,
             contract.volunteering_hours_committed,

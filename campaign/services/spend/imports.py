@@ -1,55 +1,55 @@
-"""Importing transparency spend files, and the yearly totals worked out from them.
+"""Previewing and importing transparency spend files, once staged and mapped (see staging.py).
 
-A file goes upload -> mapping -> preview -> import. Between steps it waits in the
-`staged_upload` table, so any app instance can carry on where another left off.
+A file goes upload -> mapping -> preview -> import.
 
 Importing is idempotent twice over: a file whose SHA-256 was imported before is refused,
 and each payment's `row_key` (a fingerprint of reference, date, supplier and amount) is
 unique, so a file that overlaps an earlier one adds only the payments that are new.
 
-Yearly totals are one GROUP BY over the transactions joined to the supplier register.
-They fill the spend-by-year table only for years staff have not typed in from a
-document: a documented year is never overwritten by an import; the staff page shows
-the computed totals beside it, and staff can choose to switch that year over.
+Importing recomputes the yearly totals (totals.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, case, delete, distinct, func, select, text, update
+from sqlalchemy import String, any_, bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign.formatting import pounds
-from campaign.models import FinancialYear, ImportMapping, SpendImport, SpendTransaction, StaffUser, Supplier
-from campaign.models.common import utcnow
+from campaign.formatting import year_label
+from campaign.models import SpendImport, SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services import audit
-from campaign.services.spend import parse as spend_parse
-from campaign.services.validation import FieldError
+from campaign.services.figures.editing import financial_year_of
+from campaign.services.spend import parse as spend_parse  # the admin views read spend_import.spend_parse
+from campaign.services.spend import staging, totals
+from campaign.services.spend.columns import header_signature
+from campaign.services.spend.staging import (  # noqa: F401
+    SpendImportError,
+    discard_staged,
+    get_staged,
+    mapping_for,
+    read_headers,
+    set_mapping,
+    stage,
+)
+from campaign.services.spend.suppliers import unmatched_name, unmatched_suppliers  # noqa: F401
+from campaign.services.spend.totals import computed_totals, use_computed_totals  # noqa: F401
+from campaign.services.spend.values import normalise_supplier_name
+from campaign.services.validation import rolls_back_on_error
 
-STALE_AFTER = timedelta(hours=6)  # an upload nobody finished importing is deleted after this
+# The imports marked F401 are for the admin spend views, which import this module as `spend_import`.
+
 BATCH_SIZE = 5_000  # rows per INSERT: big enough to be quick, small enough to keep memory flat
 KEY_CHUNK = 500  # row keys per IN (...) query when counting payments already imported (SQLite)
 PG_KEY_CHUNK = 50_000  # row keys per = ANY(array) query on PostgreSQL
-COMPUTED_SOURCE = "Computed from imported spend data"
 REDACTED_KEY = "(redacted)"  # supplier_key for payments to people whose names were withheld
-MIN_YEAR, MAX_YEAR = 2000, 2100  # the financial_year table's own limits
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")  # what secrets.token_urlsafe makes
-
-
-class SpendImportError(ValueError):
-    """The file or mapping cannot be used; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class YearSummary:
     @property
     def label(self) -> str:
         """The year as people write it, for example 2023/24."""
-        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+        return year_label(self.start_year)
 
 
 @dataclass
@@ -83,235 +83,10 @@ class ImportPreview:
         return self.parsed.row_count - self.already_imported
 
 
-@dataclass(frozen=True)
-class YearTotals:
-    """One financial year's spend, worked out from the imported payments."""
-
-    start_year: int
-    payments: int
-    total_pence: int
-    lancashire_pence: int
-    north_west_pence: int
-    sme_pence: int
-    vcse_pence: int
-    unclassified_pence: int
-    redacted_pence: int
-
-    @property
-    def label(self) -> str:
-        """The year as people write it, for example 2023/24."""
-        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
-
-
-@dataclass
-class RecomputeResult:
-    """Which rows of the spend-by-year table the totals filled, and which they left alone."""
-
-    updated: list[int] = field(default_factory=list)
-    removed: list[int] = field(default_factory=list)
-    documented: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------
-# Staging an upload
-# ---------------------------------------------------------------------------
-
-
-def file_hash(data: bytes) -> str:
-    """The SHA-256 that identifies a file's exact contents."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def previous_import(session: Session, data: bytes) -> SpendImport | None:
-    """The earlier import of exactly this file, if there was one."""
-    return session.scalar(select(SpendImport).where(SpendImport.file_sha256 == file_hash(data)))
-
-
-def _already_imported_message(earlier: SpendImport) -> str:
-    """Why the same file is refused, naming the earlier import."""
-    return (
-        f"This file was already imported on {earlier.created_at:%d/%m/%Y} (as {earlier.filename}). "
-        "Importing it again would add nothing, so it was not imported"
-    )
-
-
-def read_headers(data: bytes) -> list[str]:
-    """The cleaned header row of a spend file, or a SpendImportError saying why it cannot be read."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise SpendImportError(
-            "The selected file is an Excel workbook: open it in Excel, save it as CSV (comma delimited) and upload that"
-        )
-    try:
-        table = spend_parse.read_table(data)
-    except spend_parse.FileFormatError as error:
-        raise SpendImportError(f"The selected file could not be read as CSV: {error}") from None
-    if len([header for header in table.headers if header]) < 3:
-        raise SpendImportError(
-            "The selected file must be a spend CSV with a header row naming at least a date, supplier and amount"
-        )
-    return table.headers
-
-
-def _clean_filename(filename: str | None) -> str:
-    """Just the file's own name, without any folders or characters a database cannot store."""
-    name = (filename or "").replace("\x00", "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[:255] or "spend.csv"
-
-
-def purge_stale(session: Session, now: datetime | None = None) -> int:
-    """Delete uploads that were never imported; returns how many went."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    result = session.execute(delete(StagedUpload).where(StagedUpload.created_at < cutoff))
-    return result.rowcount or 0
-
-
-def stage(session: Session, filename: str, data: bytes, staff_id: int | None) -> StagedUpload:
-    """Check an uploaded file is a spend CSV not imported before, and keep it for the next steps."""
-    if not data:
-        raise SpendImportError("The selected file is empty")
-    read_headers(data)
-    earlier = previous_import(session, data)
-    if earlier is not None:
-        raise SpendImportError(_already_imported_message(earlier))
-    purge_stale(session)
-    staged = StagedUpload(
-        token=secrets.token_urlsafe(32),
-        filename=_clean_filename(filename),
-        file_sha256=file_hash(data),
-        size_bytes=len(data),
-        data=data,
-        staff_id=staff_id,
-    )
-    session.add(staged)
-    session.commit()
-    return staged
-
-
-def get_staged(session: Session, token: str, staff_id: int | None, now: datetime | None = None) -> StagedUpload | None:
-    """The staged upload with this token, if it is this person's and has not gone stale."""
-    if not _TOKEN_RE.fullmatch(token or ""):
-        return None
-    staged = session.scalar(select(StagedUpload).where(StagedUpload.token == token))
-    if staged is None or staged.staff_id != staff_id:
-        return None
-    if staged.created_at < (now or utcnow()) - STALE_AFTER:
-        return None
-    return staged
-
-
-def discard_staged(session: Session, staged: StagedUpload) -> None:
-    """Forget an upload without importing it."""
-    session.delete(staged)
-    session.commit()
-
-
-# ---------------------------------------------------------------------------
-# Mapping columns to fields
-# ---------------------------------------------------------------------------
-
-
-def _usable(mapping: dict[str, Any], headers: list[str]) -> bool:
-    """Whether a remembered mapping still fits these headers."""
-    return all(
-        (index is None or (isinstance(index, int) and 0 <= index < len(headers)))
-        for key, index in mapping.items()
-        if key in spend_parse.FIELDS
-    ) and all(mapping.get(key) is not None for key in spend_parse.REQUIRED_FIELDS)
-
-
-def mapping_for(session: Session, headers: list[str]) -> tuple[dict[str, int | None], bool]:
-    """The mapping to offer: the one remembered for these headers, else a proposal. True if remembered."""
-    remembered = session.scalar(
-        select(ImportMapping).where(ImportMapping.header_signature == spend_parse.header_signature(headers))
-    )
-    if remembered is not None and _usable(remembered.mapping, headers):
-        return {key: remembered.mapping.get(key) for key in spend_parse.FIELDS}, True
-    return spend_parse.propose_mapping(headers), False
-
-
-def check_mapping(mapping: dict[str, int | None], headers: list[str]) -> dict[str, int | None]:
-    """Refuse a mapping that misses a required field, uses a column twice or points past the headers."""
-    cleaned = {key: mapping.get(key) for key in spend_parse.FIELDS}
-    for key in spend_parse.REQUIRED_FIELDS:
-        if cleaned[key] is None:
-            raise FieldError(key, f"Select the column that holds the {spend_parse.FIELD_LABELS[key].lower()}")
-    seen: dict[int, str] = {}
-    for key, index in cleaned.items():
-        if index is None:
-            continue
-        if not 0 <= index < len(headers):
-            raise FieldError(key, f"Select one of the file’s columns for the {spend_parse.FIELD_LABELS[key].lower()}")
-        if index in seen:
-            raise FieldError(
-                key,
-                f"Select a different column for the {spend_parse.FIELD_LABELS[key].lower()}: "
-                f"column {index + 1} is already used for the {spend_parse.FIELD_LABELS[seen[index]].lower()}",
-            )
-        seen[index] = key
-    return cleaned
-
-
-def remember_mapping(session: Session, headers: list[str], mapping: dict[str, int | None]) -> None:
-    """Keep a mapping for the next file with the same headers (without committing)."""
-    signature = spend_parse.header_signature(headers)
-    row = session.scalar(select(ImportMapping).where(ImportMapping.header_signature == signature))
-    if row is None:
-        session.add(ImportMapping(header_signature=signature, headers=headers, mapping=mapping))
-    else:
-        row.headers, row.mapping = headers, mapping
-
-
-def set_mapping(session: Session, staged: StagedUpload, mapping: dict[str, int | None]) -> None:
-    """Confirm the columns for a staged file, and remember them for files with the same headers."""
-    headers = read_headers(staged.data)
-    mapping = check_mapping(mapping, headers)
-    staged.mapping = mapping
-    remember_mapping(session, headers, mapping)
-    session.commit()
-
-
-def parse_mapping_option(option: str, headers: list[str]) -> dict[str, int | None]:
-    """Read `date=Payment Date,supplier=3,...` (header names, or column indexes counting from 0)."""
-    by_name: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        by_name.setdefault(header.strip().lower(), index)
-    mapping: dict[str, int | None] = {key: None for key in spend_parse.FIELDS}
-    for part in option.split(","):
-        if not part.strip():
-            continue
-        key, sep, column = part.partition("=")
-        key, column = key.strip().lower(), column.strip()
-        if not sep or key not in spend_parse.FIELDS:
-            raise SpendImportError(
-                f"'{part.strip()}' is not a field=column pair: fields are {', '.join(spend_parse.FIELDS)}"
-            )
-        if column.isdigit():
-            mapping[key] = int(column)
-        elif column.strip().lower().rstrip(":").strip() in by_name:
-            mapping[key] = by_name[column.strip().lower().rstrip(":").strip()]
-        else:
-            raise SpendImportError(f"No column called '{column}': the file's columns are {', '.join(headers)}")
-    try:
-        return check_mapping(mapping, headers)
-    except FieldError as error:
-        raise SpendImportError(error.message) from None
-
-
-# ---------------------------------------------------------------------------
-# Previewing and importing
-# ---------------------------------------------------------------------------
-
-
-def _financial_year(paid_on) -> int:
-    """April to March: a payment on 31 March 2024 belongs to 2023/24."""
-    return paid_on.year if paid_on.month >= 4 else paid_on.year - 1
-
-
 @lru_cache(maxsize=16_384)
 def _name_key(name: str) -> str:
     """A supplier name's matching key; cached because names repeat throughout a file."""
-    return spend_parse.normalise_supplier_name(name)[:300]
+    return normalise_supplier_name(name)[:300]
 
 
 def _supplier_key(row: spend_parse.ParsedRow) -> str:
@@ -359,7 +134,7 @@ def preview_data(session: Session, data: bytes, mapping: dict[str, int | None]) 
     parsed = _parse(data, mapping)
     by_year: dict[int, list[int]] = {}
     for row in parsed.rows:
-        totals = by_year.setdefault(_financial_year(row.paid_on), [0, 0])
+        totals = by_year.setdefault(financial_year_of(row.paid_on), [0, 0])
         totals[0] += 1
         totals[1] += row.amount_pence
     keys = {_supplier_key(row) for row in parsed.rows if not row.redacted}
@@ -395,6 +170,7 @@ def _insert_statement(session: Session):
     return insert(SpendTransaction.__table__).on_conflict_do_nothing(index_elements=["row_key"])
 
 
+@rolls_back_on_error
 def import_data(
     session: Session,
     filename: str,
@@ -409,17 +185,17 @@ def import_data(
     transaction: the import record, the payments, the yearly totals and the audit entry.
     `parsed` is the file already parsed with this mapping, when the caller has it.
     """
-    earlier = previous_import(session, data)
+    earlier = staging.previous_import(session, data)
     if earlier is not None:
-        raise SpendImportError(_already_imported_message(earlier))
+        raise SpendImportError(staging.already_imported_message(earlier))
     headers = read_headers(data)
     parsed = parsed if parsed is not None else _parse(data, mapping)
     if not parsed.rows:
         raise SpendImportError("There are no payments to import: check the columns, or the file")
     record = SpendImport(
-        filename=_clean_filename(filename),
-        file_sha256=file_hash(data),
-        header_signature=spend_parse.header_signature(headers),
+        filename=staging.clean_filename(filename),
+        file_sha256=staging.file_hash(data),
+        header_signature=header_signature(headers),
         mapping=mapping,
         row_count=parsed.row_count,
         skipped_count=len(parsed.errors) + len(parsed.skipped),
@@ -447,7 +223,7 @@ def import_data(
             "supplier_name": row.supplier_name[:300],
             "supplier_key": key,
             "paid_on": row.paid_on,
-            "financial_year": _financial_year(row.paid_on),
+            "financial_year": financial_year_of(row.paid_on),
             "amount_pence": row.amount_pence,
             "reference": row.reference[:100] if row.reference else None,
             "row_key": spend_parse.row_fingerprint(row),
@@ -464,8 +240,8 @@ def import_data(
     record.added_count = session.scalar(
         select(func.count()).select_from(SpendTransaction).where(SpendTransaction.import_id == record.id)
     ) or 0
-    remember_mapping(session, headers, mapping)
-    recompute_years(session)
+    staging.remember_mapping(session, headers, mapping)
+    totals.recompute_years(session)
     audit.record(
         session, actor, "import", "spend_import", record.id,
         f"Imported {record.filename}: {record.added_count} new payments of {record.row_count}",
@@ -476,6 +252,7 @@ def import_data(
     return record
 
 
+@rolls_back_on_error
 def import_staged(
     session: Session, staged: StagedUpload, actor: StaffUser | None, parsed: spend_parse.Preview | None = None
 ) -> SpendImport:
@@ -488,6 +265,7 @@ def import_staged(
     return record
 
 
+@rolls_back_on_error
 def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser | None) -> int:
     """Take out the payments one import added (say, after a wrong mapping); returns how many went."""
     removed = session.execute(
@@ -496,7 +274,7 @@ def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser 
     before = audit.snapshot(spend_import, ["filename", "file_sha256", "row_count", "added_count", "total_pence"])
     session.delete(spend_import)
     session.flush()
-    recompute_years(session)
+    totals.recompute_years(session)
     audit.record(
         session, actor, "remove", "spend_import", spend_import.id,
         f"Removed import {spend_import.filename}: {removed} payments taken out", before=before,
@@ -508,174 +286,3 @@ def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser 
 def recent_imports(session: Session, limit: int = 20) -> list[SpendImport]:
     """The latest imports, newest first."""
     return list(session.scalars(select(SpendImport).order_by(SpendImport.created_at.desc()).limit(limit)))
-
-
-# ---------------------------------------------------------------------------
-# Yearly totals
-# ---------------------------------------------------------------------------
-
-
-def computed_totals(session: Session) -> dict[int, YearTotals]:
-    """Spend per financial year, by one GROUP BY over the payments joined to the register."""
-    amount = SpendTransaction.amount_pence
-
-    def total_where(condition):
-        return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
-
-    rows = session.execute(
-        select(
-            SpendTransaction.financial_year,
-            func.count(),
-            func.coalesce(func.sum(amount), 0),
-            total_where(Supplier.location == "lancashire"),
-            total_where(Supplier.location.in_(("lancashire", "north_west"))),
-            total_where(Supplier.is_sme.is_(True)),
-            total_where(Supplier.is_vcse.is_(True)),
-            total_where(
-                (SpendTransaction.redacted.is_(False))
-                & ((Supplier.id.is_(None)) | (Supplier.location == "unknown"))
-            ),
-            total_where(SpendTransaction.redacted.is_(True)),
-        )
-        .outerjoin(Supplier, Supplier.id == SpendTransaction.supplier_id)
-        .group_by(SpendTransaction.financial_year)
-    )
-    return {
-        int(row[0]): YearTotals(int(row[0]), *(int(value) for value in row[1:]))
-        for row in rows
-    }
-
-
-def _notes(totals: YearTotals) -> str:
-    """Plain words on what the computed amounts include."""
-    parts = [f"Worked out from {totals.payments:,} payments in imported spend files."]
-    if totals.unclassified_pence:
-        parts.append(
-            f"{pounds(totals.unclassified_pence, exact=True)} went to suppliers whose location is not yet known: "
-            "it counts in the total but not as local spend."
-        )
-    if totals.redacted_pence:
-        parts.append(
-            f"{pounds(totals.redacted_pence, exact=True)} went to people whose names were withheld: "
-            "it counts in the total but not as local spend."
-        )
-    return " ".join(parts)
-
-
-def _apply(year: FinancialYear, totals: YearTotals, result: RecomputeResult) -> None:
-    """Write computed totals into a year row, or leave its amounts empty when they cannot be right."""
-    year.computed_from_spend = True
-    year.is_approximate = False
-    year.source_text = COMPUTED_SOURCE
-    year.source_url = None
-    amounts = (
-        totals.total_pence, totals.lancashire_pence, totals.north_west_pence, totals.sme_pence, totals.vcse_pence,
-    )
-    if totals.total_pence < 0 or any(part > totals.total_pence for part in amounts[1:]):
-        # Credit notes can outweigh payments in a part-year file; showing a negative
-        # or impossible share would mislead, so the year shows no amounts until more data arrives.
-        (year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
-         year.sme_spend_pence, year.vcse_spend_pence) = (None,) * 5
-        year.notes = (
-            "The imported payments for this year include more credit notes than payments, so no totals are shown."
-        )
-        result.problems.append(f"{totals.label}: credit notes outweigh payments, so no totals are shown")
-        return
-    (year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
-     year.sme_spend_pence, year.vcse_spend_pence) = amounts
-    year.notes = _notes(totals)
-
-
-def recompute_years(session: Session) -> RecomputeResult:
-    """Bring computed years in line with the payments, leaving documented years untouched (no commit)."""
-    session.flush()
-    result = RecomputeResult()
-    totals = computed_totals(session)
-    years = {year.start_year: year for year in session.scalars(select(FinancialYear))}
-    for start_year, year_totals in sorted(totals.items()):
-        if not MIN_YEAR <= start_year <= MAX_YEAR:
-            result.problems.append(f"{year_totals.label}: payments dated before 2000 are not counted")
-            continue
-        year = years.get(start_year)
-        if year is None:
-            year = FinancialYear(start_year=start_year)
-            session.add(year)
-        elif not year.computed_from_spend:
-            result.documented.append(start_year)
-            continue
-        _apply(year, year_totals, result)
-        result.updated.append(start_year)
-    for start_year, year in years.items():
-        if year.computed_from_spend and start_year not in totals:
-            session.delete(year)
-            result.removed.append(start_year)
-    session.flush()
-    return result
-
-
-def use_computed_totals(session: Session, year: FinancialYear, actor: StaffUser | None) -> None:
-    """Replace a documented year's amounts with those worked out from imported payments."""
-    totals = computed_totals(session).get(year.start_year)
-    if totals is None:
-        raise SpendImportError(f"There are no imported payments for {year.label}")
-    before = audit.snapshot(year)
-    _apply(year, totals, RecomputeResult())
-    session.flush()
-    audit.record(
-        session, actor, "use_computed", "financial_year", year.id,
-        f"Replaced the amounts for {year.label} with totals from imported spend",
-        before=before, after=audit.snapshot(year),
-    )
-    session.commit()
-
-
-# ---------------------------------------------------------------------------
-# Suppliers the register does not know yet
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnmatchedSupplier:
-    """A name in the payments that matches no supplier in the register."""
-
-    key: str
-    name: str
-    payments: int
-    total_pence: int
-
-
-def unmatched_suppliers(session: Session, limit: int = 50, offset: int = 0) -> tuple[list[UnmatchedSupplier], int]:
-    """Unmatched supplier names with the most spend first, and how many there are in all."""
-    unmatched = (SpendTransaction.supplier_id.is_(None)) & (SpendTransaction.redacted.is_(False))
-    total_count = session.scalar(select(func.count(distinct(SpendTransaction.supplier_key))).where(unmatched)) or 0
-    spend = func.sum(SpendTransaction.amount_pence)
-    rows = session.execute(
-        select(SpendTransaction.supplier_key, func.min(SpendTransaction.supplier_name), func.count(), spend)
-        .where(unmatched)
-        .group_by(SpendTransaction.supplier_key)
-        .order_by(spend.desc(), SpendTransaction.supplier_key)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [UnmatchedSupplier(row[0], row[1], int(row[2]), int(row[3])) for row in rows], total_count
-
-
-def unmatched_name(session: Session, key: str) -> str | None:
-    """A name the payments use for this unmatched key, if any payment still has it."""
-    key = key.replace("\x00", "")[:300]
-    return session.scalar(
-        select(func.min(SpendTransaction.supplier_name)).where(
-            SpendTransaction.supplier_key == key,
-            SpendTransaction.supplier_id.is_(None),
-            SpendTransaction.redacted.is_(False),
-        )
-    )
-
-
-def link_payments(session: Session, key: str, supplier_id: int) -> int:
-    """Point unmatched payments under this name key at a supplier (no commit); returns how many."""
-    return session.execute(
-        update(SpendTransaction)
-        .where(SpendTransaction.supplier_key == key, SpendTransaction.supplier_id.is_(None))
-        .values(supplier_id=supplier_id)
-    ).rowcount or 0

@@ -2,7 +2,7 @@
 
 A postcode district that straddles a boundary is never guessed silently: the supplier is
 flagged for staff to confirm. Whatever staff choose wins over the postcode table, and the
-audit log keeps the choice.
+audit log keeps the choice. Names in the payments that match no supplier wait here for staff to match.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
+from sqlalchemy import update as update_rows  # this module has its own update()
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign.models import SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import SupplierAlias
 from campaign.services import audit, geography
-from campaign.services.spend import imports as spend_import
-from campaign.services.spend.parse import normalise_supplier_name
-from campaign.services.validation import FieldError
+from campaign.services.spend import totals
+from campaign.services.spend.values import normalise_supplier_name
+from campaign.services.validation import FieldError, rolls_back_on_error
 
 LOCATION_LABELS = {
     "lancashire": "Lancashire",
@@ -143,6 +144,7 @@ def _clean(session: Session, values: dict[str, Any], supplier: Supplier | None) 
     }
 
 
+@rolls_back_on_error
 def create(session: Session, values: dict[str, Any], actor: StaffUser | None) -> Supplier:
     """Add a supplier, match any imported payments under its name, and refresh the yearly totals."""
     cleaned = _clean(session, values, None)
@@ -153,8 +155,8 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
     except IntegrityError:
         session.rollback()
         raise FieldError("name", "That supplier was added to the register a moment ago by someone else") from None
-    linked = spend_import.link_payments(session, supplier.name_key, supplier.id)
-    spend_import.recompute_years(session)
+    linked = link_payments(session, supplier.name_key, supplier.id)
+    totals.recompute_years(session)
     audit.record(
         session, actor, "create", "supplier", supplier.id,
         f"Added supplier {supplier.name} ({LOCATION_LABELS[supplier.location]}); matched {linked} payments"[:300],
@@ -164,6 +166,7 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
     return supplier
 
 
+@rolls_back_on_error
 def update(session: Session, supplier: Supplier, values: dict[str, Any], actor: StaffUser | None) -> None:
     """Change a supplier's details or location; staff choices are recorded as overrides."""
     cleaned = _clean(session, values, supplier)
@@ -171,8 +174,8 @@ def update(session: Session, supplier: Supplier, values: dict[str, Any], actor: 
     for key, value in cleaned.items():
         setattr(supplier, key, value)
     session.flush()
-    spend_import.link_payments(session, supplier.name_key, supplier.id)
-    spend_import.recompute_years(session)
+    link_payments(session, supplier.name_key, supplier.id)
+    totals.recompute_years(session)
     action = "override_location" if supplier.location_overridden and (
         before["location"] != supplier.location or before["council_area"] != supplier.council_area
         or before["needs_confirmation"] != supplier.needs_confirmation
@@ -211,9 +214,10 @@ def find_by_name(session: Session, name: str) -> Supplier | None:
     return supplier
 
 
+@rolls_back_on_error
 def match_alias(session: Session, key: str, supplier_name: str, actor: StaffUser | None) -> Supplier:
     """Match an unmatched name from the payments to a supplier already in the register."""
-    name = spend_import.unmatched_name(session, key)
+    name = unmatched_name(session, key)
     if name is None:
         raise FieldError(None, "Those payments are already matched to a supplier")
     supplier = find_by_name(session, supplier_name)
@@ -221,8 +225,8 @@ def match_alias(session: Session, key: str, supplier_name: str, actor: StaffUser
         raise FieldError("supplier_name", "Enter the name of a supplier in the register")
     session.add(SupplierAlias(name=name[:300], name_key=key[:300], supplier_id=supplier.id))
     session.flush()
-    linked = spend_import.link_payments(session, key, supplier.id)
-    spend_import.recompute_years(session)
+    linked = link_payments(session, key, supplier.id)
+    totals.recompute_years(session)
     audit.record(
         session, actor, "match", "supplier", supplier.id,
         f"Matched '{name}' to {supplier.name}: {linked} payments"[:300],
@@ -295,3 +299,49 @@ def aliases_of(session: Session, supplier: Supplier) -> list[str]:
             SupplierAlias.name))
     )
 
+
+@dataclass(frozen=True)
+class UnmatchedSupplier:
+    """A name in the payments that matches no supplier in the register."""
+
+    key: str
+    name: str
+    payments: int
+    total_pence: int
+
+
+def unmatched_suppliers(session: Session, limit: int = 50, offset: int = 0) -> tuple[list[UnmatchedSupplier], int]:
+    """Unmatched supplier names with the most spend first, and how many there are in all."""
+    unmatched = (SpendTransaction.supplier_id.is_(None)) & (SpendTransaction.redacted.is_(False))
+    total_count = session.scalar(select(func.count(distinct(SpendTransaction.supplier_key))).where(unmatched)) or 0
+    spend = func.sum(SpendTransaction.amount_pence)
+    rows = session.execute(
+        select(SpendTransaction.supplier_key, func.min(SpendTransaction.supplier_name), func.count(), spend)
+        .where(unmatched)
+        .group_by(SpendTransaction.supplier_key)
+        .order_by(spend.desc(), SpendTransaction.supplier_key)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [UnmatchedSupplier(row[0], row[1], int(row[2]), int(row[3])) for row in rows], total_count
+
+
+def unmatched_name(session: Session, key: str) -> str | None:
+    """A name the payments use for this unmatched key, if any payment still has it."""
+    key = key.replace("\x00", "")[:300]
+    return session.scalar(
+        select(func.min(SpendTransaction.supplier_name)).where(
+            SpendTransaction.supplier_key == key,
+            SpendTransaction.supplier_id.is_(None),
+            SpendTransaction.redacted.is_(False),
+        )
+    )
+
+
+def link_payments(session: Session, key: str, supplier_id: int) -> int:
+    """Point unmatched payments under this name key at a supplier (no commit); returns how many."""
+    return session.execute(
+        update_rows(SpendTransaction)
+        .where(SpendTransaction.supplier_key == key, SpendTransaction.supplier_id.is_(None))
+        .values(supplier_id=supplier_id)
+    ).rowcount or 0

@@ -1,0 +1,199 @@
+"""The values in a spend file's cells: amounts to whole pence, dates in any common style, supplier names.
+
+Money is always an ``int`` number of pence; floats are never used.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from campaign.services.text import fold_accents, without_company_suffix
+
+# £10bn in pence: no single payment by a Lancashire body comes near this, so a
+# bigger number is a mangled cell (for example an account code in the amount
+# column), not real spend.
+MAX_AMOUNT_PENCE = 10_000_000_000 * 100
+
+
+# After all spaces are removed: an optional sign, optional £ (or the "Â£" left
+# by a double-encoded file), optional brackets, the number, then an optional
+# trailing minus or CR/DR marker.
+_AMOUNT_RE = re.compile(
+    r"""
+    ^(?P<sign>[-\u2212])?
+    (?:Â?£|GBP)?
+    (?P<sign2>[-\u2212])?
+    (?P<open>\()?
+    (?:Â?£|GBP)?
+    (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)
+    (?P<close>\))?
+    (?P<suffix>-|CR|DR)?$
+    """,
+    re.VERBOSE,
+)
+# Most cells are a bare number like "600.00"; matching that first skips the
+# general pattern for the bulk of a large file.
+_PLAIN_AMOUNT_RE = re.compile(r"\d+(?:\.\d{1,2})?")
+_TWO_PLACES = Decimal("0.01")
+
+
+def parse_amount(text: str) -> int:
+    """Parse a money cell such as '£1,234.56', '(250.00)' or '250.00 CR' into pence."""
+    shown = text.strip()
+    if not shown:
+        raise ValueError("Amount is blank")
+    if _PLAIN_AMOUNT_RE.fullmatch(shown):
+        pence = int(Decimal(shown) * 100)
+        if pence > MAX_AMOUNT_PENCE:
+            raise ValueError(f"Amount '{shown}' is more than £10bn, which cannot be right")
+        return pence
+    # str.split() with no argument also splits on non-breaking and thin spaces,
+    # which Excel uses as thousands separators in some locales.
+    match = _AMOUNT_RE.match("".join(shown.split()).upper())
+    if match is None or bool(match["open"]) != bool(match["close"]):
+        raise ValueError(f"Amount '{shown}' is not a number")
+    negative_markers = (
+        bool(match["sign"]) + bool(match["sign2"]) + bool(match["open"]) + (match["suffix"] in ("-", "CR"))
+    )
+    if negative_markers > 1:
+        # "-(250)" or "-250 CR" could mean either sign; refuse rather than guess.
+        raise ValueError(f"Amount '{shown}' is not a number (it is marked negative twice)")
+    try:
+        value = Decimal(match["number"].replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(f"Amount '{shown}' is not a number") from exc
+    # Checked before quantize(), which raises on numbers longer than the
+    # decimal context's precision.
+    if value * 100 > MAX_AMOUNT_PENCE:
+        raise ValueError(f"Amount '{shown}' is more than £10bn, which cannot be right")
+    rounded = value.quantize(_TWO_PLACES)
+    if rounded != value:
+        # Only non-zero digits past the pence are refused: "12.500" is exactly
+        # £12.50, but "12.345" would need rounding and we never round money.
+        raise ValueError(f"Amount '{shown}' has more than 2 decimal places")
+    pence = int(rounded * 100)
+    return -pence if negative_markers else pence
+
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        ("jan", "january"),
+        ("feb", "february"),
+        ("mar", "march"),
+        ("apr", "april"),
+        ("may",),
+        ("jun", "june"),
+        ("jul", "july"),
+        ("aug", "august"),
+        ("sep", "sept", "september"),
+        ("oct", "october"),
+        ("nov", "november"),
+        ("dec", "december"),
+    ),
+    start=1,
+):
+    for _name in _names:
+        _MONTHS[_name] = _number
+
+_TIME = r"(?:[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[AaPp][Mm]))?)?"
+_ISO_DATE_RE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})" + _TIME + r"$")
+_DMY_DATE_RE = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})" + _TIME + r"$")
+_DAY_MONTH_NAME_RE = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s/.-]*([A-Za-z]+)\.?,?[\s/.-]*(\d{4}|\d{2})" + _TIME + r"$"
+)
+_MONTH_NAME_DAY_RE = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$")
+
+# Spend data is modern; a year outside this range is a typo such as "0024".
+_MIN_YEAR, _MAX_YEAR = 1990, 2099
+
+
+@lru_cache(maxsize=8192)
+def _parse_date_cached(text: str) -> datetime.date:
+    """Parse a stripped, non-empty date string; cached because files repeat dates."""
+    year = month = day = None
+    if match := _DMY_DATE_RE.match(text):
+        day, month, year = int(match[1]), int(match[3]), match[4]
+    elif match := _ISO_DATE_RE.match(text):
+        year, month, day = match[1], int(match[3]), int(match[4])
+    elif match := _DAY_MONTH_NAME_RE.match(text):
+        day, month, year = int(match[1]), _MONTHS.get(match[2].lower()), match[3]
+    elif match := _MONTH_NAME_DAY_RE.match(text):
+        month, day, year = _MONTHS.get(match[1].lower()), int(match[2]), match[3]
+    if year is None or month is None:
+        raise ValueError(f"Date '{text}' is not a date we recognise; use a format like 31/03/2024")
+    # Two-digit years are always this century: spend files start in 2010.
+    full_year = 2000 + int(year) if len(year) == 2 else int(year)
+    if not _MIN_YEAR <= full_year <= _MAX_YEAR:
+        raise ValueError(f"Date '{text}' has an unlikely year ({full_year})")
+    try:
+        return datetime.date(full_year, month, day)
+    except ValueError:
+        raise ValueError(f"Date '{text}' is not a real date (day {day}, month {month})") from None
+
+
+def parse_date(text: str) -> datetime.date:
+    """Parse a UK-style date (day first, never US month-first) into a date."""
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("Date is blank")
+    return _parse_date_cached(stripped)
+
+
+_REDACTION_WORD_RE = re.compile(r"\b(redact\w*|withheld|anonymi[sz]ed|undisclosed)\b")
+_PERSONAL_DATA_RE = re.compile(r"\b(personal|private|sensitive) (data|information|details)\b")
+_REDACTED_EXACT = frozenset(
+    {
+        "individual",
+        "individuals",
+        "private individual",
+        "private individuals",
+        "an individual",
+        "private",
+        "anonymous",
+        "not disclosed",
+        "name not disclosed",
+        "gdpr",
+        "data protection",
+        "personal",
+        "private person",
+        "member of the public",
+    }
+)
+_REDACT_PUNCT_RE = re.compile(r"[^a-z0-9]+")
+
+
+def is_redacted(supplier_text: str) -> bool:
+    """True when a supplier cell marks a payment to a person whose name was withheld."""
+    words = _REDACT_PUNCT_RE.sub(" ", supplier_text.lower()).strip()
+    if not words:
+        return False
+    # Loose patterns only for words that never appear in a company's name;
+    # short words like "individual" must be the whole cell ("Individual Homes
+    # Ltd" is a real builder).
+    return bool(words in _REDACTED_EXACT or _REDACTION_WORD_RE.search(words) or _PERSONAL_DATA_RE.search(words))
+
+
+_SUPPLIER_DROP_RE = re.compile(r"['’`.]")
+_SUPPLIER_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_supplier_name(name: str) -> str:
+    """Reduce a supplier name to a matching key: 'A.B. Smith & Sons Ltd.' -> 'ab smith and sons'."""
+    # Dropping accents makes "Café" and "Cafe" the same supplier.
+    text = fold_accents(name).lower()
+    text = text.replace("&", " and ").replace("+", " and ")
+    # Dots and apostrophes join letters ("A.B." -> "ab", "O'Neill" -> "oneill");
+    # other punctuation separates words.
+    text = _SUPPLIER_DROP_RE.sub("", text)
+    words = [w for w in _SUPPLIER_SPLIT_RE.split(text) if w]
+    full = list(words)
+    if words and words[0] == "the":
+        words = words[1:]
+    words = without_company_suffix(words)
+    # A name that is nothing but suffixes ("The Ltd") keeps its words so it
+    # does not collapse to an empty key shared with every blank cell.
+    return " ".join(words or full)
