@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup
 
 from campaign.services.money import pence_to_text
+
+UK = ZoneInfo("Europe/London")  # staff choose X post times in UK time, and the wall shows times in it
 
 QUALIFIER_TEXT = {"": "", "about": "about", "around": "around", "approximately": "approximately",
                   "over": "over", "more than": "more than"}

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from campaign.formatting import UK
 from campaign.models import AuditEvent, OutboxMessage
 from campaign.models.common import utcnow
-from campaign.social.forms import UK
 from tests.pages import text_of
 from tests.test_social_helpers import X_KEYS, draft_for, make_pledge, sign_in_editor
 from tests.test_x_client import no_network  # noqa: F401  (autouse: nothing may leave the machine)

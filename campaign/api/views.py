@@ -11,8 +11,7 @@ from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
-from campaign.services.pledges import signing as pledges
-from campaign.services.pledges import wall
+from campaign.services.pledges import areas, wall
 from campaign.social.sharing import hold_unreviewed
 
 CACHE_SECONDS = 300
@@ -71,7 +70,7 @@ def open_data():
         "api/open_data.html",
         csv_fields=wall.CSV_FIELDS,
         commitments=COMMITMENTS,
-        areas=pledges.AREAS,
+        areas=areas.AREAS,
         licence=wall.LICENCE,
         licence_url=wall.LICENCE_URL,
         cache_seconds=CACHE_SECONDS,

@@ -29,7 +29,7 @@ from campaign.pledges.forms import (
     WallForm,
     WithdrawForm,
 )
-from campaign.services import mailer
+from campaign.services import urls
 from campaign.services.pledges import areas, common, emails, managing, wall
 from campaign.services.pledges import signing as pledges
 from campaign.social import sharing
@@ -214,13 +214,13 @@ def organisation(slug: str):
     pledge = wall.organisation(db.session, slug, _hold_unreviewed())
     if pledge is None:
         abort(404)
-    page_url = mailer.absolute_url("pledges.organisation", slug=slug)
+    page_url = urls.absolute_url("pledges.organisation", slug=slug)
     return render_template(
         "pledges/organisation.html",
         pledge=pledge,
         wording=common.wording(pledge.name),
         **sharing.for_organisation(db.session, slug),
-        snippet=badge.snippet(page_url, mailer.absolute_url("pledges.badge_png", slug=slug), pledge.name),
+        snippet=badge.snippet(page_url, urls.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
     )
 

@@ -6,26 +6,11 @@ what /dev/mail shows. Services call `queue` here; campaign/channels/email.py sen
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlsplit
-
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from campaign.models import OutboxMessage
 from campaign.services import outbox
-
-
-def url_builder() -> Callable[..., str]:
-    """A function building full links to this site from SITE_URL; bind once when building many."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "https")
-    return lambda endpoint, **values: adapter.build(endpoint, values, force_external=True)
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A full link to a page of this site, built from SITE_URL, for emails, badges and feeds."""
-    return url_builder()(endpoint, **values)
 
 
 def queue(

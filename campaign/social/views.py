@@ -8,11 +8,11 @@ from datetime import datetime
 from flask import abort, current_app, make_response, render_template, request
 
 from campaign.extensions import db
+from campaign.formatting import UK
 from campaign.http_cache import public_page
 from campaign.services.sharing import cards
 from campaign.services.x import hashtags
 from campaign.social import bp
-from campaign.social.forms import UK
 from campaign.social.sharing import hold_unreviewed
 
 WALL_PAGE_SIZE = 30

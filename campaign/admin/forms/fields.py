@@ -14,6 +14,7 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation, ValidationError
 
+from campaign.formatting import year_label
 from campaign.forms_fields import SelectField
 from campaign.services import money
 
@@ -136,7 +137,7 @@ class YearField(_ParsedField):
             raise ValueError(text)
         return int(first)
 
-    show = staticmethod(lambda value: f"{value}/{(value + 1) % 100:02d}")
+    show = staticmethod(year_label)
 
 
 class DateInputField(Field):

@@ -9,7 +9,9 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from campaign.forms_fields import MultiCheckboxField, RadioField, SelectField
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.pledges.forms import STATEMENT_LENGTH
+from campaign.services import text
 from campaign.services.geography import INVALID_POSTCODE_MESSAGE, normalise_postcode
+from campaign.services.pledges import areas, common
 from campaign.services.pledges import signing as pledges
 
 
@@ -28,7 +30,7 @@ class PledgeEditForm(FlaskForm):
 
     organisation_name = StringField(
         "Organisation name",
-        filters=[lambda value: pledges.clean_text(value) if isinstance(value, str) else value],
+        filters=[lambda value: text.clean_text(value) if isinstance(value, str) else value],
         validators=[InputRequired("Enter the organisation's name"),
                     Length(max=200, message="Enter an organisation name of 200 characters or fewer")],
     )
@@ -38,7 +40,7 @@ class PledgeEditForm(FlaskForm):
                       validators=[InputRequired("Select the organisation's size")])
     sector = SelectField("Sector", choices=list(SECTORS.items()),
                          validators=[InputRequired("Choose the organisation's sector")])
-    area = SelectField("Where it is based", choices=list(pledges.AREAS.items()),
+    area = SelectField("Where it is based", choices=list(areas.AREAS.items()),
                        validators=[InputRequired("Choose where the organisation is based")])
     postcode = StringField("Postcode (optional)",
                            validators=[Length(max=10, message="Enter a postcode of 10 characters or fewer")])
@@ -49,7 +51,7 @@ class PledgeEditForm(FlaskForm):
     )
     statement = TextAreaField(
         "Public statement (optional)",
-        filters=[lambda value: pledges.clean_text(value, multiline=True) if isinstance(value, str) else value],
+        filters=[lambda value: text.clean_text(value, multiline=True) if isinstance(value, str) else value],
         validators=[Length(max=STATEMENT_LENGTH,
                            message=f"Enter a statement of {STATEMENT_LENGTH} characters or fewer")],
     )
@@ -82,5 +84,5 @@ class PledgeEditForm(FlaskForm):
         """A website, if given, must be a web address."""
         try:
             self.clean_website = pledges.clean_website(field.data)
-        except pledges.PledgeError as error:
+        except common.PledgeError as error:
             raise ValidationError(str(error)) from None

@@ -9,7 +9,7 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired
 
 from campaign.admin.forms.fields import WHEN_EXAMPLE, DateTimeField
-from campaign.social.forms import UK
+from campaign.formatting import UK
 
 
 class PostTextForm(FlaskForm):

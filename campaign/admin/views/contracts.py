@@ -8,6 +8,7 @@ from campaign.admin import bp
 from campaign.admin.forms.contracts import ContractFilterForm, ContractForm
 from campaign.admin.views.common import actor, form_page, get_or_404, show_error
 from campaign.extensions import db
+from campaign.formatting import year_label
 from campaign.models import Contract
 from campaign.services.spend import contracts
 from campaign.services.validation import FieldError
@@ -18,7 +19,7 @@ def _contract_filters():
     form = ContractFilterForm(request.args)
     form.category.choices = [("", "All categories")] + [(c, c) for c in contracts.categories(db.session)]
     form.year.choices = [("", "All years")] + [
-        (year, f"{year}/{(year + 1) % 100:02d}") for year in contracts.award_years(db.session)
+        (year, year_label(year)) for year in contracts.award_years(db.session)
     ]
     form.validate()
     return form, contracts.ContractFilters(

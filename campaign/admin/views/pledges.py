@@ -15,21 +15,21 @@ from campaign.channels import send_after_commit
 from campaign.extensions import db
 from campaign.models import Pledge
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
-from campaign.services import outbox
-from campaign.services.pledges import signing as pledges
+from campaign.services import outbox, text
+from campaign.services.pledges import areas, common, moderation
 
 PER_PAGE = 50
 
 
-def _settings() -> pledges.Settings:
+def _settings() -> common.Settings:
     """The moderation settings from the app's configuration."""
-    return pledges.Settings.from_config(current_app.config)
+    return common.Settings.from_config(current_app.config)
 
 
 def _back():
     """Back to the queue the action was taken from."""
     queue = request.args.get("queue")
-    return redirect(url_for("admin.pledges", queue=queue if queue in pledges.QUEUES else None), 303)
+    return redirect(url_for("admin.pledges", queue=queue if queue in moderation.QUEUES else None), 303)
 
 
 @bp.route("/pledges", endpoint="pledges")
@@ -37,24 +37,24 @@ def pledges_queue():
     """The moderation queue, one tab per state, with emails that could not be sent."""
     default = "waiting" if _settings().moderation == "pre" else "review"
     queue = request.args.get("queue", default)
-    if queue not in pledges.QUEUES:
+    if queue not in moderation.QUEUES:
         abort(404)
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    rows, total = pledges.moderation_queue(db.session, queue, page, PER_PAGE)
+    rows, total = moderation.moderation_queue(db.session, queue, page, PER_PAGE)
     if page > 1 and not rows:
         abort(404)
     return render_template(
         "admin/pledges/index.html",
         queue=queue,
-        queues=pledges.QUEUES,
-        counts=pledges.queue_counts(db.session),
+        queues=moderation.QUEUES,
+        counts=moderation.queue_counts(db.session),
         rows=rows,
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
-        area_name=pledges.area_name,
+        area_name=areas.area_name,
         types=ORG_TYPES,
         sizes=ORG_SIZES,
         sectors=SECTORS,
@@ -72,8 +72,8 @@ def approve_pledge(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        result = pledges.approve(db.session, pledge, actor(), _settings())
-    except pledges.PledgeError as error:
+        result = moderation.approve(db.session, pledge, actor(), _settings())
+    except common.PledgeError as error:
         flash(str(error), "error")
         return _back()
     send_after_commit(result.messages)
@@ -88,8 +88,8 @@ def hide_pledge(pledge_id: int):
     form = HideForm()
     if form.validate_on_submit():
         try:
-            pledges.hide(db.session, pledge, actor(), pledges.clean_text(form.reason.data))
-        except pledges.PledgeError as error:
+            moderation.hide(db.session, pledge, actor(), text.clean_text(form.reason.data))
+        except common.PledgeError as error:
             flash(str(error), "error")
         else:
             flash(f"Hidden: {pledge.organisation_name} is off the wall.", "success")
@@ -109,8 +109,8 @@ def edit_pledge(pledge_id: int):
         form.commitments.data = pledge.commitments
     if form.validate_on_submit():
         try:
-            pledges.edit(db.session, pledge, actor(), form.changes())
-        except pledges.PledgeError as error:
+            moderation.edit(db.session, pledge, actor(), form.changes())
+        except common.PledgeError as error:
             form.organisation_name.errors.append(str(error))
         else:
             flash(f"Saved your changes to {pledge.organisation_name}.", "success")
@@ -125,7 +125,7 @@ def remove_pledge_statement(pledge_id: int):
     pledge = get_or_404(Pledge, pledge_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    pledges.remove_statement(db.session, pledge, actor())
+    moderation.remove_statement(db.session, pledge, actor())
     flash(f"Removed the statement of {pledge.organisation_name}.", "success")
     return _back()
 
@@ -136,7 +136,7 @@ def remove_pledge_logo(pledge_id: int):
     pledge = get_or_404(Pledge, pledge_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    pledges.remove_logo(db.session, pledge, actor())
+    moderation.remove_logo(db.session, pledge, actor())
     flash(f"Removed the logo of {pledge.organisation_name}.", "success")
     return _back()
 

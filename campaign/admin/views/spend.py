@@ -11,8 +11,9 @@ from campaign.admin.forms.spend import ImportConfirmForm, MappingForm, UploadFor
 from campaign.admin.views.common import actor, form_page, get_or_404, show_error
 from campaign.extensions import db
 from campaign.models import SpendImport, StaffUser
-from campaign.services.spend import contracts, suppliers
+from campaign.services.spend import contracts, staging, suppliers
 from campaign.services.spend import imports as spend_import
+from campaign.services.spend import parse as spend_parse
 from campaign.services.validation import FieldError
 
 MAX_ERRORS_SHOWN = 500  # a wrong mapping can make every row an error; the rest are in the CSV download
@@ -20,7 +21,7 @@ MAX_ERRORS_SHOWN = 500  # a wrong mapping can make every row an error; the rest 
 
 def _staged_or_redirect(token: str):
     """The staged upload for this token, or a redirect back to the upload page."""
-    staged = spend_import.get_staged(db.session, token, current_user.id)
+    staged = staging.get_staged(db.session, token, current_user.id)
     if staged is None:
         flash("That upload has expired or was already imported. Upload the file again to carry on.", "info")
         return None, redirect(url_for("admin.spend_import"))
@@ -38,8 +39,8 @@ def spend_import_upload():
             form.file.errors.append("Select a spend file (CSV) to upload")
         else:
             try:
-                staged = spend_import.stage(db.session, upload.filename, data, current_user.id)
-            except spend_import.SpendImportError as error:
+                staged = staging.stage(db.session, upload.filename, data, current_user.id)
+            except staging.SpendImportError as error:
                 form.file.errors.append(str(error))
             else:
                 return redirect(url_for("admin.spend_import_mapping", token=staged.token))
@@ -56,24 +57,24 @@ def spend_import_mapping(token: str):
     if response is not None:
         return response
     try:
-        headers = spend_import.read_headers(staged.data)
-    except spend_import.SpendImportError as error:
+        headers = staging.read_headers(staged.data)
+    except staging.SpendImportError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.spend_import"))
     form = MappingForm()
     form.set_columns(headers)
-    proposed, remembered = spend_import.mapping_for(db.session, headers)
+    proposed, remembered = staging.mapping_for(db.session, headers)
     if request.method == "GET":
         for name, index in (staged.mapping or proposed).items():
             getattr(form, name).data = index
     if form.validate_on_submit():
         try:
-            spend_import.set_mapping(db.session, staged, form.mapping())
+            staging.set_mapping(db.session, staged, form.mapping())
         except FieldError as error:
             show_error(form, error)
         else:
             return redirect(url_for("admin.spend_import_preview", token=token))
-    sample = spend_import.spend_parse.read_table(staged.data).rows[:5]
+    sample = spend_parse.read_table(staged.data).rows[:5]
     return form_page(
         "admin/spend/mapping.html", form, staged=staged, headers=headers, sample=sample, remembered=remembered,
     )
@@ -103,7 +104,7 @@ def spend_import_preview(token: str):
             else:
                 return _imported(spend_import.import_staged(db.session, staged, actor(), parsed))
         preview = spend_import.preview_staged(db.session, staged)
-    except spend_import.SpendImportError as error:
+    except staging.SpendImportError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.spend_import"))
     return form_page(
@@ -131,7 +132,7 @@ def spend_import_errors(token: str):
         return response
     try:
         preview = spend_import.preview_staged(db.session, staged)
-    except spend_import.SpendImportError as error:
+    except staging.SpendImportError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.spend_import_mapping", token=token))
     lines = ["Line,Problem"] + [
@@ -150,7 +151,7 @@ def spend_import_cancel(token: str):
     staged, response = _staged_or_redirect(token)
     if response is not None:
         return response
-    spend_import.discard_staged(db.session, staged)
+    staging.discard_staged(db.session, staged)
     flash("Upload cancelled: nothing was imported.", "success")
     return redirect(url_for("admin.spend_import"))
 

@@ -10,7 +10,6 @@ from campaign.admin.views.common import actor, form_page, get_or_404, page_numbe
 from campaign.extensions import db
 from campaign.models import Supplier
 from campaign.services.geography import COUNCIL_AREAS
-from campaign.services.spend import imports as spend_import
 from campaign.services.spend import suppliers
 from campaign.services.validation import FieldError
 
@@ -88,7 +87,7 @@ def _placement_message(supplier: Supplier, verb: str) -> str:
 def suppliers_unmatched():
     """Names in the imported payments that match no supplier in the register."""
     page = page_number()
-    rows, total = spend_import.unmatched_suppliers(db.session, limit=50, offset=(page - 1) * 50)
+    rows, total = suppliers.unmatched_suppliers(db.session, limit=50, offset=(page - 1) * 50)
     return render_template(
         "admin/suppliers/unmatched.html", rows=rows, total=total, page=page, pages=max(1, -(-total // 50))
     )
@@ -98,7 +97,7 @@ def suppliers_unmatched():
 def supplier_match():
     """Match an unmatched name to a supplier already in the register."""
     key = query_text("key", 300)
-    name = spend_import.unmatched_name(db.session, key) if key else None
+    name = suppliers.unmatched_name(db.session, key) if key else None
     if name is None:
         flash("Those payments are already matched to a supplier.", "info")
         return redirect(url_for("admin.suppliers_unmatched"))

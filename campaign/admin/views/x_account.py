@@ -9,6 +9,7 @@ from campaign.admin.forms.x_account import PostTextForm, ScheduleForm
 from campaign.admin.views.common import actor, get_or_404
 from campaign.extensions import db
 from campaign.models import HashtagPost
+from campaign.services.x import account
 from campaign.services.x import posts as social_service
 from campaign.services.x.posts import SocialError
 
@@ -24,12 +25,12 @@ def _render_index(error: str | None = None, status: int = 200):
     """The X page, optionally with a message saying why the last action could not be done."""
     posts = social_service.posts_for_staff(db.session)
     every_post = [post for group in posts.values() for post in group]
-    x_status = social_service.status(db.session, current_app.config)
+    x_status = account.status(db.session, current_app.config)
     return render_template(
         "admin/social/index.html",
         error=error,
         status=x_status,
-        cap_message=social_service.cap_message(x_status.cap, x_status.resumes_on),
+        cap_message=account.cap_message(x_status.cap, x_status.resumes_on),
         posts=posts,
         names=social_service.organisation_names(db.session, every_post),
         hashtag=social_service.hashtag_posts_for_staff(db.session),
@@ -54,7 +55,7 @@ def _post_or_404(post_id: int):
 def _render_post(post, text_form: PostTextForm, schedule_form: ScheduleForm, status: int = 200):
     """The page for editing and scheduling one post."""
     names = social_service.organisation_names(db.session, [post])
-    x_status = social_service.status(db.session, current_app.config)
+    x_status = account.status(db.session, current_app.config)
     return render_template(
         "admin/social/post.html",
         post=post,

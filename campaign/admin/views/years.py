@@ -11,7 +11,7 @@ from campaign.extensions import db
 from campaign.models import FinancialYear
 from campaign.services.figures import editing as admin_figures
 from campaign.services.figures import headline as figures
-from campaign.services.spend import imports as spend_import
+from campaign.services.spend import staging, totals
 from campaign.services.validation import FieldError
 
 
@@ -21,7 +21,7 @@ def years():
     return render_template(
         "admin/years/list.html",
         years=figures.yearly_spend(db.session),
-        computed=spend_import.computed_totals(db.session),
+        computed=totals.computed_totals(db.session),
     )
 
 
@@ -61,8 +61,8 @@ def year_use_computed(year_id: int):
     """Switch a documented year to the totals worked out from imported payments."""
     year = get_or_404(FinancialYear, year_id)
     try:
-        spend_import.use_computed_totals(db.session, year, actor())
-    except spend_import.SpendImportError as error:
+        totals.use_computed_totals(db.session, year, actor())
+    except staging.SpendImportError as error:
         flash(str(error), "error")
     else:
         flash(f"{year.label} now shows the totals worked out from imported spend.", "success")

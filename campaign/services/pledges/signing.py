@@ -15,24 +15,10 @@ from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
 from campaign.services import mailer
 from campaign.services.pledges import emails, tokens
-from campaign.services.pledges.areas import AREAS, area_name  # noqa: F401
 from campaign.services.pledges.common import Outcome, PledgeError, Settings, email_key, name_key
-from campaign.services.pledges.moderation import (  # noqa: F401
-    QUEUES,
-    approve,
-    edit,
-    hide,
-    moderation_queue,
-    queue_counts,
-    remove_logo,
-    remove_statement,
-)
 from campaign.services.slugs import slugify
-from campaign.services.text import clean_text  # noqa: F401
 from campaign.services.urls import absolute_url
 
-# The imports marked F401 are for the admin pledge views, which import this module as `pledges`
-# and read the areas, clean_text and the moderation actions through it.
 
 @dataclass
 class Submission:

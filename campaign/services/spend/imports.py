@@ -27,24 +27,15 @@ from campaign.models import SpendImport, SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services import audit
 from campaign.services.figures.editing import financial_year_of
-from campaign.services.spend import parse as spend_parse  # the admin views read spend_import.spend_parse
+from campaign.services.spend import parse as spend_parse
 from campaign.services.spend import staging, totals
 from campaign.services.spend.columns import header_signature
-from campaign.services.spend.staging import (  # noqa: F401
+from campaign.services.spend.staging import (
     SpendImportError,
-    discard_staged,
-    get_staged,
-    mapping_for,
     read_headers,
-    set_mapping,
-    stage,
 )
-from campaign.services.spend.suppliers import unmatched_name, unmatched_suppliers  # noqa: F401
-from campaign.services.spend.totals import computed_totals, use_computed_totals  # noqa: F401
 from campaign.services.spend.values import normalise_supplier_name
 from campaign.services.validation import rolls_back_on_error
-
-# The imports marked F401 are for the admin spend views, which import this module as `spend_import`.
 
 BATCH_SIZE = 5_000  # rows per INSERT: big enough to be quick, small enough to keep memory flat
 KEY_CHUNK = 500  # row keys per IN (...) query when counting payments already imported (SQLite)

@@ -20,7 +20,7 @@ from campaign.models.common import utcnow
 from campaign.services import audit
 from campaign.services.sharing import links
 from campaign.services.urls import absolute_url
-from campaign.services.x.account import NOT_CONNECTED, cap_message, credentials, status  # noqa: F401
+from campaign.services.x.account import NOT_CONNECTED, credentials
 from campaign.services.x.hashtags import approved_hashtag_posts
 
 # cap_message and status are for the admin X page, which imports this module as `social_service`.
