@@ -26,7 +26,7 @@ _numbers = itertools.count(1)
 
 def make_staff(db, role: str = "editor", email: str | None = None, password: str = PASSWORD,
                name: str | None = None, active: bool = True) -> StaffUser:
-    """A staff account with a real (scrypt) password hash."""
+    """A staff account whose password hash uses the app's method (a cheap one under TestConfig)."""
     number = next(_numbers)
     user = StaffUser(
         email=(email or f"{role}{number}@lancashire-pcc.example").lower(),
