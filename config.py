@@ -147,7 +147,7 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     PUBLIC_CACHE_SECONDS = 60
     CACHE_CHECK_SECONDS = 0.0  # always check, so tests see every change at once
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # one round: tests check who may sign in, not how hard it is to crack
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (one round: tests check who may sign in, not hash strength)
     X_API_KEY = X_API_SECRET = X_ACCESS_TOKEN = X_ACCESS_TOKEN_SECRET = X_BEARER_TOKEN = ""
 
 

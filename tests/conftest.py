@@ -10,10 +10,9 @@ settings are read, so child processes started by a test inherit it too.
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
@@ -42,38 +41,15 @@ _use_a_database_of_this_workers_own()
 from campaign import create_app  # noqa: E402 (the settings read TEST_DATABASE_URL when imported)
 from campaign.extensions import db as _db  # noqa: E402
 from campaign.extensions import limiter  # noqa: E402
+from tests.database import create_schema, drop_schema  # noqa: E402
 from tests.pages import PageClient  # noqa: E402
 
-_sqlite_template: sqlite3.Connection | None = None
 
-
-def _empty_schema(app) -> sqlite3.Connection:
-    """An in-memory SQLite database holding the empty schema, built once per process."""
-    global _sqlite_template
-    if _sqlite_template is None:
-        engine = create_engine("sqlite://")
-        _db.metadata.create_all(engine)
-        with engine.connect() as connection:
-            raw = connection.connection.driver_connection
-            _sqlite_template = sqlite3.connect(":memory:", check_same_thread=False)
-            raw.backup(_sqlite_template)
-        engine.dispose()
-    return _sqlite_template
-
-
-def create_schema(app) -> None:
-    """Give an app on in-memory SQLite the empty schema, by copying it rather than running every CREATE."""
-    if _db.engine.url.database not in (None, "", ":memory:"):
-        _db.create_all()
-        return
-    template = _empty_schema(app)
-
-    @event.listens_for(_db.engine, "connect")
-    def _copy_schema(dbapi_connection, _record):
-        template.backup(dbapi_connection)
-
-    # The pool may already hold a connection (create_app can query): start again so each one gets the copy.
-    _db.engine.dispose()
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, keep the browser journeys on one worker, so one seeded site and one Chromium serve them all."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +75,7 @@ def app(_postgres_schema):
     app = create_app("test")
     with app.app_context():
         if not USING_POSTGRES:
-            create_schema(app)
+            create_schema()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         yield app
@@ -108,9 +84,9 @@ def app(_postgres_schema):
             tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
             with _db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        elif _db.engine.url.database not in (None, "", ":memory:"):
-            _db.drop_all()
-        _db.engine.dispose()  # an in-memory database goes with its connection
+        else:
+            drop_schema()
+        _db.engine.dispose()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from campaign.extensions import db as _db
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser, Supplier
 from campaign.models.common import utcnow
 from campaign.services.spend import parse as spend_parse
+from tests.database import create_schema, drop_schema
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -111,11 +112,11 @@ def app_with(**overrides) -> Iterator[Flask]:
     load_user_per_request(app)
     with app.app_context():
         if not using_postgres:
-            _db.create_all()
+            create_schema()
         try:
             yield app
         finally:
             _db.session.remove()
             if not using_postgres:
-                _db.drop_all()
+                drop_schema()
             _db.engine.dispose()

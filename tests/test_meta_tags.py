@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-import pytest
 from flask import url_for
 from PIL import Image
 

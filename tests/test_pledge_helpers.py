@@ -21,6 +21,7 @@ from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS
 from campaign.services.pledges import signing as pledges
 from tests.conftest import USING_POSTGRES
+from tests.database import create_schema, drop_schema
 from tests.pages import PageClient
 
 PASSWORD = "correct horse battery staple"
@@ -34,7 +35,7 @@ def app_with(**overrides):
     app.test_client_class = PageClient
     with app.app_context():
         if not USING_POSTGRES:
-            _db.create_all()
+            create_schema()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         try:
@@ -46,7 +47,7 @@ def app_with(**overrides):
                 with _db.engine.begin() as connection:
                     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             else:
-                _db.drop_all()
+                drop_schema()
             _db.engine.dispose()
             if app.config["RATELIMIT_ENABLED"]:
                 limiter.reset()
