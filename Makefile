@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+TEST_WORKERS ?= auto
 export FLASK_APP := app.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
@@ -39,9 +40,9 @@ run: seed
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-## Install the test tools and run every test (TEST_DATABASE_URL picks PostgreSQL).
+## Install the test tools and run every test in parallel (TEST_DATABASE_URL picks PostgreSQL; TEST_WORKERS=1 for one process).
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 worker: install
 	$(BIN)/flask outbox worker

@@ -64,6 +64,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("STAFF_IDLE_MINUTES", 30) * 60  # seconds
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 12) * 1024 * 1024  # bytes
+    # Werkzeug's hash for staff passwords: slow on purpose everywhere but the test suite.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
     # Email
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -145,6 +147,7 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     PUBLIC_CACHE_SECONDS = 60
     CACHE_CHECK_SECONDS = 0.0  # always check, so tests see every change at once
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105 (one round: tests check who may sign in, not hash strength)
     X_API_KEY = X_API_SECRET = X_ACCESS_TOKEN = X_ACCESS_TOKEN_SECRET = X_BEARER_TOKEN = ""
 
 

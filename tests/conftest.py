@@ -1,8 +1,10 @@
 """Shared fixtures: an app on a fresh database per test, a client, and page helpers.
 
-SQLite runs each test on its own in-memory database. With TEST_DATABASE_URL set to
-PostgreSQL, the schema is built once from the migrations and every table is emptied
-after each test.
+SQLite runs each test on its own in-memory database, copied from a schema built once per
+process. With TEST_DATABASE_URL set to PostgreSQL, the schema is built once from the
+migrations and every table is emptied after each test; under pytest-xdist each worker
+gets a database of its own (test_gw0, test_gw1, ...), created here before the app's
+settings are read, so child processes started by a test inherit it too.
 """
 
 from __future__ import annotations
@@ -10,14 +12,44 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
-
-from campaign import create_app
-from campaign.extensions import db as _db
-from campaign.extensions import limiter
-from tests.pages import PageClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+
+
+def _use_a_database_of_this_workers_own() -> None:
+    """Point TEST_DATABASE_URL at a PostgreSQL database for this xdist worker, creating it if need be."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not USING_POSTGRES or not worker:
+        return
+    shared = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"{shared.database}_{worker}"
+    if shared.database.endswith(f"_{worker}"):
+        return  # a child process of this worker: already pointed at it
+    engine = create_engine(shared.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = shared.set(database=name).render_as_string(hide_password=False)
+
+
+_use_a_database_of_this_workers_own()
+
+from campaign import create_app  # noqa: E402 (the settings read TEST_DATABASE_URL when imported)
+from campaign.extensions import db as _db  # noqa: E402
+from campaign.extensions import limiter  # noqa: E402
+from tests.database import create_schema, drop_schema  # noqa: E402
+from tests.pages import PageClient  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist, keep the browser journeys on one worker, so one seeded site and one Chromium serve them all."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +75,7 @@ def app(_postgres_schema):
     app = create_app("test")
     with app.app_context():
         if not USING_POSTGRES:
-            _db.create_all()
+            create_schema()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         yield app
@@ -53,7 +85,7 @@ def app(_postgres_schema):
             with _db.engine.begin() as connection:
                 connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         else:
-            _db.drop_all()
+            drop_schema()
         _db.engine.dispose()
 
 
@@ -77,3 +109,25 @@ def seeded(db):
 
     seed.load(db.session)
     return db
+
+
+@pytest.fixture
+def everything(seeded):
+    """Seeded content, a live pledge and an approved hashtag post, so every public page has something to show."""
+    from campaign.models import HashtagPost
+    from campaign.models.common import utcnow
+    from tests.test_social_helpers import make_pledge
+
+    make_pledge(seeded)
+    seeded.session.add(
+        HashtagPost(
+            x_id="1",
+            author_username="amy",
+            text="Backing local",
+            posted_at=utcnow(),
+            url="https://x.com/amy/status/1",
+            status="approved",
+        )
+    )
+    seeded.session.commit()
+    return seeded

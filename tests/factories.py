@@ -19,6 +19,7 @@ from campaign.extensions import db as _db
 from campaign.models import Contract, FinancialYear, HeadlineFigure, StaffUser, Supplier
 from campaign.models.common import utcnow
 from campaign.services.spend.values import normalise_supplier_name
+from tests.database import create_schema, drop_schema
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
@@ -26,7 +27,7 @@ _numbers = itertools.count(1)
 
 def make_staff(db, role: str = "editor", email: str | None = None, password: str = PASSWORD,
                name: str | None = None, active: bool = True) -> StaffUser:
-    """A staff account with a real (scrypt) password hash."""
+    """A staff account whose password hash uses the app's method (a cheap one under TestConfig)."""
     number = next(_numbers)
     user = StaffUser(
         email=(email or f"{role}{number}@lancashire-pcc.example").lower(),
@@ -111,11 +112,11 @@ def app_with(**overrides) -> Iterator[Flask]:
     load_user_per_request(app)
     with app.app_context():
         if not using_postgres:
-            _db.create_all()
+            create_schema()
         try:
             yield app
         finally:
             _db.session.remove()
             if not using_postgres:
-                _db.drop_all()
+                drop_schema()
             _db.engine.dispose()

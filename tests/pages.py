@@ -8,6 +8,7 @@ every visible form control has a label.
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlsplit
 
 import html5lib
 from bs4 import BeautifulSoup
@@ -15,6 +16,34 @@ from flask import url_for
 from flask.testing import FlaskClient
 
 UNLABELLED_OK = {"hidden", "submit", "button", "image", "reset"}
+
+# Every public page: the ones anonymous visitors share per content version (views marked with
+# http_cache.public_page), as (endpoint, url values). The slugs are those of the seeded content and
+# of the live pledge in the `everything` fixture (tests/conftest.py). Every test that walks the
+# public pages takes them from here, and test_page_cache checks no marked view is missing.
+PUBLIC_PAGES = [
+    ("public.home", {}),
+    ("public.about", {}),
+    ("public.case_studies", {}),
+    ("public.case_study", {"slug": "west-division-police-headquarters"}),
+    ("public.case_study", {"slug": "hay-for-the-mounted-division"}),
+    ("public.figures_page", {}),
+    ("public.privacy", {}),
+    ("public.accessibility", {}),
+    ("public.cookies", {}),
+    ("social.wall", {}),
+    ("pledges.wall", {}),
+    ("pledges.organisation", {"slug": "acme-bakery-ltd"}),
+    ("api.open_data", {}),
+    ("api.pledges_csv", {}),
+    ("api.pledges_json", {}),
+    ("api.figures_json", {}),
+]
+# The campaign's own pages, which need only the seeded content.
+CAMPAIGN_PAGES = [(endpoint, values) for endpoint, values in PUBLIC_PAGES if endpoint.startswith("public.")]
+# The public pages that are HTML (the rest are open data: CSV and JSON).
+HTML_PAGES = [(endpoint, values) for endpoint, values in PUBLIC_PAGES
+              if endpoint not in {"api.pledges_csv", "api.pledges_json", "api.figures_json"}]
 
 
 def parse(html: str) -> BeautifulSoup:
@@ -67,6 +96,18 @@ class PageClient(FlaskClient):
         soup = parse(response.get_data(as_text=True))
         check_page(soup)
         return soup
+
+    def post_and_redirect(self, url: str, data: dict | None = None, to: str | None = None, status: int = 302,
+                          **values):
+        """POST a form, assert it redirects (to the endpoint `to`, with `values`, when given); return the response."""
+        response = self.post(url, data=data or {})
+        assert response.status_code == status, f"POST {url} answered {response.status_code}, expected {status}"
+        if to is not None:
+            with self.application.test_request_context():
+                expected = url_for(to, **values)
+            location = urlsplit(response.headers["Location"])
+            assert location.path == expected.split("?")[0], f"POST {url} went to {location.path}, expected {expected}"
+        return response
 
 
 def text_of(soup: BeautifulSoup) -> str:

@@ -190,7 +190,7 @@ QUOTE = {
 
 
 def test_quotes_are_hidden_until_published_then_show_on_the_home_page(client, db, editor):
-    assert client.post("/admin/quotes/new", data=QUOTE).status_code == 302
+    client.post_and_redirect("/admin/quotes/new", QUOTE, to="admin.quotes")
     quote = db.session.scalar(select(Quote))
     assert not quote.published and quote.is_supplier
     public = client.application.test_client()

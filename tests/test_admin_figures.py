@@ -246,7 +246,7 @@ YEAR = {
 
 
 def test_add_and_change_a_year_in_pounds_and_pence(client, db, editor):
-    assert client.post("/admin/spend-by-year/new", data=YEAR).status_code == 302
+    client.post_and_redirect("/admin/spend-by-year/new", YEAR, to="admin.years")
     year = db.session.scalar(select(FinancialYear))
     assert (year.start_year, year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
             year.sme_spend_pence, year.vcse_spend_pence) == (

@@ -22,6 +22,17 @@ def test_production_cookies_are_secure_and_hsts_is_sent():
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
 
+def test_production_hashes_staff_passwords_with_scrypt():
+    from campaign.models import StaffUser
+
+    app = create_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        user = StaffUser(email="a@example.org", name="A", role="editor", password_hash="")
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:") and user.check_password("a long enough password")
+
+
 def test_development_keeps_a_generated_secret_key_under_instance(tmp_path, monkeypatch):
     import importlib
 

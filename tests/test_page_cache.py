@@ -1,14 +1,20 @@
 """Public pages are cached per content version, and any public change shows at once."""
 
 import gzip
+import re
 from contextlib import contextmanager
 
-from flask import request, request_started
-from sqlalchemy import select
+from flask import request, request_started, url_for
+from sqlalchemy import Select, TextClause, delete, event, select, update
+from sqlalchemy.sql.util import find_tables
 
+from campaign.extensions import db as _db
 from campaign.http_cache import CachedPage, _storable
-from campaign.models import HeadlineFigure, Pledge, SiteState
-from campaign.services.cache import VERSION_KEY, PageCache
+from campaign.models import HeadlineFigure, OutboxMessage, Pledge, SiteState
+from campaign.services.cache import VERSION_KEY, PageCache, public_tables
+from tests.pages import PUBLIC_PAGES
+
+metadata = _db.metadata
 
 
 def version(db):
@@ -161,3 +167,86 @@ def test_a_page_rendered_before_a_change_is_never_served_after_it(client, seeded
         response = client.get("/figures")
     assert seen == ["/figures"]
     assert b"relabelled for this test" in response.data
+
+
+def test_a_bulk_update_through_the_session_changes_the_cached_page_at_once(client, seeded, db):
+    first = client.get("/figures")
+    before = version(db)
+    db.session.execute(update(HeadlineFigure).values(label="relabelled in bulk"))
+    db.session.commit()
+    assert version(db) != before
+    response = client.get("/figures", headers={"If-None-Match": first.headers["ETag"]})
+    assert response.status_code == 200 and b"relabelled in bulk" in response.data
+
+
+def test_a_bulk_delete_through_the_session_changes_the_cached_page_at_once(client, seeded, db):
+    figure = db.session.scalar(select(HeadlineFigure).where(HeadlineFigure.slug == "invested-since-2017"))
+    figure.label = "a label only this figure has"
+    db.session.commit()
+    first = client.get("/figures")
+    assert b"a label only this figure has" in first.data
+    before = version(db)
+    db.session.execute(delete(HeadlineFigure).where(HeadlineFigure.slug == "invested-since-2017"))
+    db.session.commit()
+    assert version(db) != before
+    response = client.get("/figures", headers={"If-None-Match": first.headers["ETag"]})
+    assert response.status_code == 200 and b"a label only this figure has" not in response.data
+
+
+def test_a_bulk_write_rolled_back_leaves_the_version_alone(db, seeded):
+    before = version(db)
+    db.session.execute(update(HeadlineFigure).values(label="never kept"))
+    db.session.rollback()
+    assert version(db) == before
+
+
+def test_a_bulk_write_to_a_private_table_leaves_the_version_alone(db, seeded):
+    before = version(db)
+    db.session.execute(update(OutboxMessage).values(attempts=0))
+    db.session.commit()
+    assert version(db) == before
+
+
+def test_every_public_view_is_in_the_shared_list_of_public_pages(app):
+    marked = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "is_public_page", False)}
+    assert marked == {endpoint for endpoint, _ in PUBLIC_PAGES}
+
+
+# Tables a public page may read without being declared PublicContent, each with the reason it is safe.
+READ_WITHOUT_STALE_OK = {
+    "site_state": "holds the content version itself",
+}
+
+
+@contextmanager
+def tables_read(engine):
+    """Record the tables every SELECT run on the engine reads (subqueries and joins included)."""
+    read: set[str] = set()
+    names = {table.name for table in metadata.sorted_tables}
+
+    def before_execute(conn, clauseelement, multiparams, params, execution_options):
+        if isinstance(clauseelement, Select):
+            read.update(table.name for table in find_tables(clauseelement, include_joins=True, include_aliases=True))
+        elif isinstance(clauseelement, TextClause) and clauseelement.text.lstrip().upper().startswith(("SELECT", "WITH")):
+            read.update(name for name in names if re.search(rf'\b"?{name}"?\b', clauseelement.text))
+
+    event.listen(engine, "before_execute", before_execute)
+    try:
+        yield read
+    finally:
+        event.remove(engine, "before_execute", before_execute)
+
+
+def test_public_pages_read_only_tables_declared_public(app, client, db, everything):
+    declared = public_tables()
+    with app.test_request_context():
+        paths = [url_for(endpoint, **values) for endpoint, values in PUBLIC_PAGES]
+    with tables_read(db.engine) as read:
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    assert "headline_figure" in read and "pledge" in read  # the recording saw the pages' queries
+    undeclared = read - declared - READ_WITHOUT_STALE_OK.keys()
+    assert not undeclared, (
+        f"public pages read {sorted(undeclared)}, which no model declares as PublicContent (models/common.py): "
+        "a change there would leave cached pages stale"
+    )

@@ -23,6 +23,7 @@ from campaign.services.pledges import common, managing, moderation
 from campaign.services.pledges import signing as pledges
 from campaign.services.pledges.areas import AREAS
 from tests.conftest import USING_POSTGRES
+from tests.database import create_schema, drop_schema
 from tests.pages import PageClient
 
 PASSWORD = "correct horse battery staple"
@@ -36,7 +37,7 @@ def app_with(**overrides):
     app.test_client_class = PageClient
     with app.app_context():
         if not USING_POSTGRES:
-            _db.create_all()
+            create_schema()
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         try:
@@ -48,7 +49,7 @@ def app_with(**overrides):
                 with _db.engine.begin() as connection:
                     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             else:
-                _db.drop_all()
+                drop_schema()
             _db.engine.dispose()
             if app.config["RATELIMIT_ENABLED"]:
                 limiter.reset()

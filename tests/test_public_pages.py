@@ -3,27 +3,15 @@
 import pytest
 
 from campaign.services.content.seed import FIGURES, PLEDGE_WORDING, QUOTES
-from tests.pages import text_of
-
-PUBLIC_PAGES = [
-    ("public.home", {}),
-    ("public.about", {}),
-    ("public.case_studies", {}),
-    ("public.case_study", {"slug": "west-division-police-headquarters"}),
-    ("public.case_study", {"slug": "hay-for-the-mounted-division"}),
-    ("public.figures_page", {}),
-    ("public.privacy", {}),
-    ("public.accessibility", {}),
-    ("public.cookies", {}),
-]
+from tests.pages import CAMPAIGN_PAGES, text_of
 
 
-@pytest.mark.parametrize("endpoint, values", PUBLIC_PAGES)
+@pytest.mark.parametrize("endpoint, values", CAMPAIGN_PAGES)
 def test_every_public_page_passes_the_page_checks(client, seeded, endpoint, values):
     client.get_page(endpoint, **values)
 
 
-@pytest.mark.parametrize("endpoint, values", PUBLIC_PAGES)
+@pytest.mark.parametrize("endpoint, values", CAMPAIGN_PAGES)
 def test_public_pages_render_on_an_empty_database(client, endpoint, values):
     status = 404 if endpoint == "public.case_study" else 200
     client.get_page(endpoint, status=status, **values)

@@ -33,3 +33,23 @@ class UTCDateTime(TypeDecorator):
             # SQLite drops the offset; every value we write is UTC.
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class PublicContent:
+    """Mixin for rows that public pages show: any write to one makes cached public pages stale.
+
+    The page cache (services/cache.py) finds these models by this mark, so a model added to a
+    public page says so here, where it is defined. A model that only sometimes shows (a pledge
+    before it is live) narrows it by overriding `makes_public_stale`.
+    """
+
+    __public__ = True
+
+    def makes_public_stale(self) -> bool:
+        """Whether writing this row changes what a public page shows."""
+        return True
+
+
+def is_public(model: type) -> bool:
+    """Whether a mapped class is declared as shown on public pages."""
+    return bool(getattr(model, "__public__", False))

@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
-from campaign.models.common import UTCDateTime, utcnow
+from campaign.models.common import PublicContent, UTCDateTime, utcnow
 
 
-class StoredImage(db.Model):
+class StoredImage(PublicContent, db.Model):
     """An uploaded image, verified and re-encoded, kept in the database so every instance can serve it."""
 
     __tablename__ = "stored_image"
@@ -29,7 +29,7 @@ class StoredImage(db.Model):
     )
 
 
-class CaseStudy(db.Model):
+class CaseStudy(PublicContent, db.Model):
     """A story of social value delivered through a contract, written in Markdown."""
 
     __tablename__ = "case_study"
@@ -68,7 +68,7 @@ class CaseStudy(db.Model):
         return self.status == "published"
 
 
-class Quote(db.Model):
+class Quote(PublicContent, db.Model):
     """Words someone said about the campaign, shown exactly as the source gives them."""
 
     __tablename__ = "quote"

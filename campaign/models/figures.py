@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
 from campaign.formatting import year_label
-from campaign.models.common import UTCDateTime, utcnow
+from campaign.models.common import PublicContent, UTCDateTime, utcnow
 
 UNITS = ("pounds", "percent", "count")
 
 
-class HeadlineFigure(db.Model):
+class HeadlineFigure(PublicContent, db.Model):
     """A number the campaign shows, with where it comes from and when it was true.
 
     `value` is a whole number in the unit's smallest step: pence for pounds,
@@ -54,7 +54,7 @@ class HeadlineFigure(db.Model):
     )
 
 
-class FinancialYear(db.Model):
+class FinancialYear(PublicContent, db.Model):
     """Supplier spend for one financial year (April to March), in whole pence.
 
     Any amount the sources do not give stays empty rather than being guessed.

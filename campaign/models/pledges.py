@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
-from campaign.models.common import UTCDateTime, utcnow
+from campaign.models.common import PublicContent, UTCDateTime, utcnow
 from campaign.models.content import StoredImage
 
 ORG_TYPES = {
@@ -53,7 +53,7 @@ SECTORS = {
 STATUSES = ("pending", "confirmed", "live", "hidden", "withdrawn")
 
 
-class Pledge(db.Model):
+class Pledge(PublicContent, db.Model):
     """One organisation's pledge. Contact details are private and erased on withdrawal."""
 
     __tablename__ = "pledge"
@@ -122,6 +122,11 @@ class Pledge(db.Model):
     def is_live(self) -> bool:
         """Whether the pledge shows on the public wall."""
         return self.status == "live"
+
+    def makes_public_stale(self) -> bool:
+        """Only a pledge that is or was live in this transaction changes public pages; pending sign-ups do not."""
+        added, unchanged, deleted = inspect(self).attrs.status.history
+        return self.status == "live" or "live" in {*(added or ()), *(unchanged or ()), *(deleted or ())}
 
 
 class PledgeToken(db.Model):

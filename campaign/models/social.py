@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.extensions import db
-from campaign.models.common import UTCDateTime, utcnow
+from campaign.models.common import PublicContent, UTCDateTime, utcnow
 
 
 class SocialPost(db.Model):
@@ -34,7 +34,7 @@ class SocialPost(db.Model):
     )
 
 
-class HashtagPost(db.Model):
+class HashtagPost(PublicContent, db.Model):
     """A public #BackingLancashire post fetched from X, shown only once staff approve it."""
 
     __tablename__ = "hashtag_post"

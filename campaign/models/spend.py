@@ -8,12 +8,12 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Int
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
-from campaign.models.common import UTCDateTime, utcnow
+from campaign.models.common import PublicContent, UTCDateTime, utcnow
 
 LOCATIONS = ("lancashire", "north_west", "elsewhere", "unknown")
 
 
-class Supplier(db.Model):
+class Supplier(PublicContent, db.Model):
     """An organisation the force or the OPCC pays, with where it is based."""
 
     __tablename__ = "supplier"
@@ -98,7 +98,7 @@ class StagedUpload(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class SpendTransaction(db.Model):
+class SpendTransaction(PublicContent, db.Model):
     """One payment to a supplier, in whole pence (credit notes are negative)."""
 
     __tablename__ = "spend_transaction"
@@ -124,7 +124,7 @@ class SpendTransaction(db.Model):
     )
 
 
-class Contract(db.Model):
+class Contract(PublicContent, db.Model):
     """A contract in the register, with the social value it committed to and delivered."""
 
     __tablename__ = "contract"

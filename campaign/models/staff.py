@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +14,7 @@ from campaign.extensions import db
 from campaign.models.common import UTCDateTime, utcnow
 
 ROLES = ("admin", "editor")
+DEFAULT_HASH_METHOD = "scrypt"
 
 
 class StaffUser(UserMixin, db.Model):
@@ -37,8 +39,9 @@ class StaffUser(UserMixin, db.Model):
     __table_args__ = (CheckConstraint("role IN ('admin', 'editor')", name="role"),)
 
     def set_password(self, password: str) -> None:
-        """Hash and store a new password (scrypt), ending other sessions."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise), ending other sessions."""
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else DEFAULT_HASH_METHOD
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

@@ -1,7 +1,8 @@
 """A content version that says when any public page may have changed, shared by every instance.
 
-Any change to what public pages show (figures, spend, content, live pledges, approved
-posts) writes a new version token in the same transaction. Each process keeps rendered
+Any change to what public pages show writes a new version token in the same transaction:
+a flush that touches a model marked PublicContent (see models/common.py), or a bulk
+insert, update or delete of its table run through the session. Each process keeps rendered
 pages keyed by that token and looks the token up at most once every CACHE_CHECK_SECONDS,
 so a change shows at once on the instance that made it and within that time on the others.
 Losing the cache is always safe: pages are simply rendered again.
@@ -15,27 +16,15 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from campaign.models import (
-    CaseStudy,
-    Contract,
-    FinancialYear,
-    HashtagPost,
-    HeadlineFigure,
-    Pledge,
-    Quote,
-    SiteState,
-    SpendTransaction,
-    StoredImage,
-    Supplier,
-)
+from campaign.extensions import db
+from campaign.models import SiteState
+from campaign.models.common import is_public
 
 VERSION_KEY = "content_version"
-PUBLIC_MODELS = (CaseStudy, Contract, FinancialYear, HashtagPost, HeadlineFigure, Quote,
-                 SpendTransaction, StoredImage, Supplier)
 
 
 @dataclass
@@ -105,22 +94,31 @@ class PageCache:
             self.size = 0
 
 
+def public_tables() -> frozenset[str]:
+    """The tables of every model declared as shown on public pages (see models/common.PublicContent)."""
+    return frozenset(
+        mapper.local_table.name for mapper in db.Model.registry.mappers if is_public(mapper.class_)
+    )
+
+
 def _touches_public_content(session: Session) -> bool:
     """Whether the flush changes anything a public page shows."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, PUBLIC_MODELS):
-            return True
-        if isinstance(obj, Pledge):
-            # Only pledges that are or were live change public pages; pending sign-ups do not.
-            if obj.status == "live" or "live" in _status_history(obj):
-                return True
-    return False
+    return any(
+        is_public(type(obj)) and obj.makes_public_stale()
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
 
 
-def _status_history(pledge: Pledge) -> set[str]:
-    """Every status the pledge has had in this transaction."""
-    added, unchanged, deleted = inspect(pledge).attrs.status.history
-    return {*(added or ()), *(unchanged or ()), *(deleted or ())}
+def _bulk_touches_public_content(state: ORMExecuteState) -> bool:
+    """Whether a bulk insert, update or delete run through the session writes a public table.
+
+    These statements skip the flush, and a bulk write cannot say which rows it hits, so any
+    bulk write to a public table counts (a bulk update of pending pledges bumps needlessly, safely).
+    """
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return False
+    table = getattr(state.statement, "table", None)
+    return table is not None and getattr(table, "name", None) in public_tables()
 
 
 def bump_version(connection) -> None:
@@ -144,6 +142,12 @@ def install(session_factory, on_commit) -> None:
     def _before_flush(session, _context, _instances):
         if _touches_public_content(session):
             session.info["content_changed"] = True
+
+    @event.listens_for(session_factory, "do_orm_execute")
+    def _on_bulk_statement(state: ORMExecuteState):
+        if _bulk_touches_public_content(state):
+            bump_version(state.session.connection())
+            state.session.info["bumped"] = True
 
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session, _context):

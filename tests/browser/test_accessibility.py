@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 
 from tests.browser.checks import axe_violations, crawl, scrolls_sideways
 from tests.browser.conftest import ADMIN_EMAIL, sign_in
+from tests.pages import CAMPAIGN_PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +29,12 @@ def _check_pages(page, base_url: str, paths: list[str]) -> dict[str, list[str]]:
     return problems
 
 
-def test_every_public_page_is_accessible(page, base_url):
+def test_every_public_page_is_accessible(page, base_url, live_app):
     paths = crawl(page, base_url, "/")
-    for required in ("/", "/about", "/case-studies", "/figures", "/privacy", "/accessibility", "/cookies"):
-        assert required in paths
+    with live_app.test_request_context():
+        required = [url_for(endpoint, **values) for endpoint, values in CAMPAIGN_PAGES]
+    for path in ("/", "/about", "/case-studies", "/figures", "/privacy", "/accessibility", "/cookies", *required):
+        assert path in paths
     assert any(p.startswith("/case-studies/") for p in paths)
     problems = _check_pages(page, base_url, paths)
     assert not problems, problems
