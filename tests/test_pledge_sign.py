@@ -84,8 +84,8 @@ def test_errors_are_instructions_in_a_summary_and_keep_what_was_typed(client, db
     messages = [link.get_text() for link in summary.find_all("a")]
     assert messages == [
         "Enter your organisation's name",
-        "Enter an email address in the correct format, like name@example.co.uk",
         "Select at least one thing your organisation will do",
+        "Enter an email address in the correct format, like name@example.co.uk",
         "Confirm that you have read the privacy notice",
     ]
     assert summary.find("a", href="#commitments-0")

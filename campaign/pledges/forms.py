@@ -75,6 +75,8 @@ class LogoFormMixin:
 class PledgeForm(LogoFormMixin, FlaskForm):
     """Everything the pledge needs, and nothing more."""
 
+    # Fields are declared in the order the page shows them: the error summary lists errors in this order.
+
     organisation_name = StringField(
         "Organisation name",
         filters=[_one_line],
@@ -113,6 +115,9 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         filters=[_strip],
         validators=[Length(max=300, message="Enter a website address of 300 characters or fewer")],
     )
+    commitments = _commitments_field()
+    statement = _statement_field()
+    logo = FileField("Your logo (optional)")
     contact_name = StringField(
         "Your full name",
         filters=[_one_line],
@@ -135,9 +140,6 @@ class PledgeForm(LogoFormMixin, FlaskForm):
             Email("Enter an email address in the correct format, like name@example.co.uk", check_deliverability=False),
         ],
     )
-    commitments = _commitments_field()
-    statement = _statement_field()
-    logo = FileField("Your logo (optional)")
     consent_listed = BooleanField(
         "We agree to our organisation's name, pledge and the details marked public being shown on this website",
         validators=[InputRequired("Confirm that your organisation's pledge can be listed publicly")],
