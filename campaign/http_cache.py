@@ -20,11 +20,10 @@ from functools import wraps
 from flask import Flask, Response, current_app, make_response, request
 from flask_login import COOKIE_NAME
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from werkzeug.http import parse_etags, unquote_etag
 
 from campaign.extensions import db
-from campaign.services.cache import PageCache, install
+from campaign.services.cache import PageCache, content_committed, install
 
 # Set in the WSGI environ by a view whose response every anonymous visitor may share.
 SHAREABLE = "campaign.shareable_version"
@@ -53,12 +52,11 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache(
         check_seconds=app.config["CACHE_CHECK_SECONDS"], max_bytes=app.config["PAGE_CACHE_MAX_BYTES"]
     )
-    if not getattr(install, "done", False):
-        install(Session, _forget_current)
-        install.done = True
+    install(db.session)
+    content_committed.connect(_forget_current)
 
 
-def _forget_current() -> None:
+def _forget_current(_session) -> None:
     """After this process commits a public change, re-read the version on the next request."""
     from flask import has_app_context
 

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from blinker import Namespace
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -135,32 +136,51 @@ def bump_version(connection) -> None:
         )
 
 
-def install(session_factory, on_commit) -> None:
-    """Bump the version in the same transaction as any public change, and tell this process after commit."""
+content_committed = Namespace().signal("content-committed")
+"""Sent after a commit that changed public content, so this process re-reads the version at once."""
 
-    @event.listens_for(session_factory, "before_flush")
-    def _before_flush(session, _context, _instances):
-        if _touches_public_content(session):
-            session.info["content_changed"] = True
 
-    @event.listens_for(session_factory, "do_orm_execute")
-    def _on_bulk_statement(state: ORMExecuteState):
-        if _bulk_touches_public_content(state):
-            bump_version(state.session.connection())
-            state.session.info["bumped"] = True
+def _before_flush(session, _context, _instances) -> None:
+    if _touches_public_content(session):
+        session.info["content_changed"] = True
 
-    @event.listens_for(session_factory, "after_flush")
-    def _after_flush(session, _context):
-        if session.info.pop("content_changed", False):
-            bump_version(session.connection())
-            session.info["bumped"] = True
 
-    @event.listens_for(session_factory, "after_commit")
-    def _after_commit(session):
-        if session.info.pop("bumped", False):
-            on_commit()
+def _on_bulk_statement(state: ORMExecuteState) -> None:
+    if _bulk_touches_public_content(state):
+        bump_version(state.session.connection())
+        state.session.info["bumped"] = True
 
-    @event.listens_for(session_factory, "after_rollback")
-    def _after_rollback(session):
-        session.info.pop("bumped", None)
-        session.info.pop("content_changed", None)
+
+def _after_flush(session, _context) -> None:
+    if session.info.pop("content_changed", False):
+        bump_version(session.connection())
+        session.info["bumped"] = True
+
+
+def _after_commit(session) -> None:
+    if session.info.pop("bumped", False):
+        content_committed.send(session)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop("bumped", None)
+    session.info.pop("content_changed", None)
+
+
+LISTENERS = {
+    "before_flush": _before_flush,
+    "do_orm_execute": _on_bulk_statement,
+    "after_flush": _after_flush,
+    "after_commit": _after_commit,
+    "after_rollback": _after_rollback,
+}
+
+
+def install(sessions) -> None:
+    """Bump the version in the same transaction as any public change made through `sessions`.
+
+    Installing again on the same sessions (every create_app in one process) changes nothing.
+    """
+    for name, listener in LISTENERS.items():
+        if not event.contains(sessions, name, listener):
+            event.listen(sessions, name, listener)
