@@ -64,8 +64,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("STAFF_IDLE_MINUTES", 30) * 60  # seconds
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 12) * 1024 * 1024  # bytes
-    # Werkzeug's hash for staff passwords: slow on purpose everywhere but the test suite.
-    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+    # Werkzeug's hash for staff passwords: slow on purpose. Not an environment setting, so no deployment can
+    # weaken it; only TestConfig changes it.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     # Email
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
