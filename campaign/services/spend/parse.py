@@ -39,6 +39,7 @@ from campaign.services.spend.reading import (
 from campaign.services.spend.values import (
     amount_pence,
     cell_date,
+    cell_text,
     default_withheld_names,
     normalise_supplier_name,
     withheld_key,
@@ -301,19 +302,6 @@ class _State:
     occurrences: dict[tuple[object, ...], int] = field(default_factory=dict)
 
 
-def _text(cell: object) -> str:
-    """A cell as trimmed text (a workbook's numbers and dates written as people write them)."""
-    if type(cell) is str:
-        return cell.strip()
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, (datetime.date, datetime.datetime)):
-        return cell.strftime("%d/%m/%Y")
-    return str(cell).strip()
-
-
 def _read_rows(sheet: Sheet, columns: dict[str, int], summary: SheetSummary, state: _State, result: Preview) -> None:
     """Turn one sheet's rows into good rows, errors and skipped rows."""
     date_col, supplier_col, amount_col = columns.get("date", -1), columns.get("supplier", -1), columns.get("amount", -1)
@@ -323,8 +311,8 @@ def _read_rows(sheet: Sheet, columns: dict[str, int], summary: SheetSummary, sta
         width = len(cells)
         date_cell = cells[date_col] if 0 <= date_col < width else None
         amount_cell = cells[amount_col] if 0 <= amount_col < width else None
-        date_text = _text(date_cell)
-        supplier_text = _text(cells[supplier_col]) if 0 <= supplier_col < width else ""
+        date_text = cell_text(date_cell)
+        supplier_text = cell_text(cells[supplier_col]) if 0 <= supplier_col < width else ""
         amount_blank = amount_cell is None or (type(amount_cell) is str and not amount_cell.strip())
 
         if (
@@ -363,8 +351,8 @@ def _read_rows(sheet: Sheet, columns: dict[str, int], summary: SheetSummary, sta
 
         redacted = withheld_key(supplier_text) in state.withheld
         supplier_name = REDACTED_LABEL if redacted else supplier_text
-        reference = (_text(cells[reference_col]) if reference_col is not None and reference_col < width else "") or None
-        category = (_text(cells[category_col]) if category_col is not None and category_col < width else "") or None
+        reference = (cell_text(cells[reference_col]) if reference_col is not None and reference_col < width else "") or None
+        category = (cell_text(cells[category_col]) if category_col is not None and category_col < width else "") or None
         key = (paid_on, _supplier_key(supplier_name, redacted), pence, reference)
         occurrence = occurrences.get(key, 0)
         occurrences[key] = occurrence + 1

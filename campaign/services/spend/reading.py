@@ -26,6 +26,7 @@ _HEADER_SCAN_ROWS = 30  # real preambles are a title line or two; further down, 
 _MAX_COLUMNS = 200  # cells kept per row: a spend sheet has a dozen, a hostile one could have 16,384
 _MAX_UNZIPPED_RATIO = 40  # an .xlsx unpacks to about 5-10 times its size; far more is a zip bomb
 
+OLD_EXCEL = b"\xd0\xcf\x11\xe0"  # the start of an .xls file (and other OLE documents)
 Cell = Any  # str from a CSV; str, int, float, datetime, date, time, bool or None from a workbook
 Record = tuple[int, Sequence[Cell]]
 
@@ -164,7 +165,7 @@ def _worksheet_records(worksheet) -> Iterator[Record]:
     try:
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
             yield number, row[:_MAX_COLUMNS]
-    except FileFormatError:
+    except FileFormatError:  # the row cap, raised by the reader of these rows
         raise
     except Exception as error:  # damaged sheet XML surfaces only while reading it
         raise FileFormatError(f"Sheet {worksheet.title}: the sheet could not be read ({type(error).__name__})") from None
@@ -172,10 +173,9 @@ def _worksheet_records(worksheet) -> Iterator[Record]:
 
 def _raw_sheets(data: bytes) -> Iterator[tuple[str | None, Iterator[Record]]]:
     """Each sheet's name (None for a CSV) and its numbered records."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    if data.startswith(OLD_EXCEL):
         raise FileFormatError(
-            "The selected file is an old-style Excel workbook (.xls): open it in Excel, save it as .xlsx "
-            "or CSV, and upload that"
+            "it is an old-style Excel workbook (.xls). Open it in Excel, save it as .xlsx or CSV, and upload that"
         )
     if is_workbook(data):
         workbook = _open_workbook(data)

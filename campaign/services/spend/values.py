@@ -201,6 +201,19 @@ def cell_date(cell: object) -> datetime.date:
     raise ValueError("Date is blank" if cell is None else f"Date '{cell}' is not a date we recognise")
 
 
+def cell_text(cell: object) -> str:
+    """A cell as trimmed text (a workbook's numbers and dates written as people write them)."""
+    if type(cell) is str:
+        return cell.strip()
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (datetime.date, datetime.datetime)):
+        return cell.strftime("%d/%m/%Y")
+    return str(cell).strip()
+
+
 _WITHHELD_PUNCT_RE = re.compile(r"[^\w]+")
 
 
