@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from campaign.extensions import db
-from campaign.formatting import pounds
+from campaign.formatting import pounds_and_pence
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import reading, staging, totals
 from campaign.services.spend.columns import FIRST_ROW_IS_DATA
@@ -81,21 +81,21 @@ def _summarise(name: str, preview: spend_import.ImportPreview) -> None:
     for note in parsed.notes:
         click.echo(note)
     click.echo(
-        f"{name}: {parsed.row_count:,} payments read, total {pounds(parsed.total_pence, exact=True)}, "
-        f"credits {parsed.credit_count:,} totalling {pounds(parsed.credit_total_pence, exact=True)}; "
+        f"{name}: {parsed.row_count:,} payments read, total {pounds_and_pence(parsed.total_pence)}, "
+        f"credits {parsed.credit_count:,} totalling {pounds_and_pence(parsed.credit_total_pence)}; "
         f"{len(parsed.errors):,} rows with errors left out; {len(parsed.skipped):,} rows skipped; "
         f"{preview.already_imported:,} already imported."
     )
     if len(parsed.sheets) > 1 or parsed.sheets[0].name is not None:
         for sheet in parsed.sheets:
             click.echo(
-                f"  Sheet {sheet.label}: {sheet.row_count:,} payments, {pounds(sheet.total_pence, exact=True)}, "
-                f"credits {sheet.credit_count:,} totalling {pounds(sheet.credit_total_pence, exact=True)}"
+                f"  Sheet {sheet.label}: {sheet.row_count:,} payments, {pounds_and_pence(sheet.total_pence)}, "
+                f"credits {sheet.credit_count:,} totalling {pounds_and_pence(sheet.credit_total_pence)}"
                 + (f"; {sheet.error_count:,} with errors" if sheet.error_count else "")
                 + (f"; {sheet.blank_rows:,} blank rows skipped" if sheet.blank_rows else "")
             )
     for year in preview.years:
-        click.echo(f"  {year.label}: {year.count:,} payments, {pounds(year.total_pence, exact=True)}")
+        click.echo(f"  {year.label}: {year.count:,} payments, {pounds_and_pence(year.total_pence)}")
 
 
 @cli.command("recompute")
