@@ -24,6 +24,52 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _names(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Read a list of names separated by "|" (names can hold commas), or the default."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return tuple(part.strip() for part in value.split("|") if part.strip())
+
+
+# Placeholders public bodies publish instead of a private individual's name. Matched as whole
+# names (case, spacing and punctuation aside), never as parts of names: "Redactive Publishing Ltd"
+# is a supplier. THIRD PARTY SUPPLIER and THIRD PARTY are the OPCC for Lancashire's own
+# placeholders (in its 2023/24 and 2024/25 files); the rest are common wordings in other bodies' files.
+DEFAULT_WITHHELD_SUPPLIER_NAMES: tuple[str, ...] = (
+    "REDACTED",
+    "Redacted - personal data",
+    "Personal data redacted",
+    "Redaction - personal data",
+    "Personal data",
+    "Personal information",
+    "Personal information - redacted",
+    "THIRD PARTY SUPPLIER",
+    "THIRD PARTY",
+    "Individual",
+    "Individuals",
+    "An individual",
+    "Private individual",
+    "Private individuals",
+    "Private person",
+    "Member of the public",
+    "Withheld",
+    "Name withheld",
+    "Supplier name withheld",
+    "Supplier name withheld (data protection)",
+    "Not disclosed",
+    "Name not disclosed",
+    "Undisclosed",
+    "Anonymised",
+    "Anonymized",
+    "Anonymous",
+    "GDPR",
+    "Data protection",
+    "Personal",
+    "Private",
+)
+
+
 def _development_secret_key() -> str:
     """Generate a secret key once and keep it under instance/, so sessions survive restarts."""
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -89,6 +135,11 @@ class Config:
     PLEDGE_RATE_LIMIT = os.environ.get("PLEDGE_RATE_LIMIT", "5 per 10 minutes")
     PENDING_PLEDGE_DAYS = _int("PENDING_PLEDGE_DAYS", 30)  # days
     CONFIRM_LINK_DAYS = _int("CONFIRM_LINK_DAYS", 7)  # days
+
+    # Spend files
+    SPEND_MAX_ROWS = _int("SPEND_MAX_ROWS", 250_000)  # rows in one imported file, blank ones included
+    # Supplier names that stand for a withheld private individual, separated by "|"
+    WITHHELD_SUPPLIER_NAMES = _names("WITHHELD_SUPPLIER_NAMES", DEFAULT_WITHHELD_SUPPLIER_NAMES)
 
     # Rate limits: in memory for one process, Redis when several instances share them
     REDIS_URL = os.environ.get("REDIS_URL", "")

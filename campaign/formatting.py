@@ -32,6 +32,12 @@ def pounds(pence: int | None, exact: bool = False) -> str:
     return f"{sign}£{whole:,}"
 
 
+def pounds_and_pence(pence: int) -> str:
+    """Whole pence with every penny shown, as a file's total is checked: £1,234.00 or -£56.78."""
+    whole, rem = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}£{whole:,}.{rem:02d}"
+
+
 def percent(basis_points: int | None) -> str:
     """Hundredths of a per cent as a percentage: 5400 reads 54%, 250 reads 2.5%."""
     if basis_points is None:

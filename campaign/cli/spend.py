@@ -9,27 +9,51 @@ import click
 from flask.cli import AppGroup
 
 from campaign.extensions import db
-from campaign.formatting import pounds
+from campaign.formatting import pounds_and_pence
 from campaign.services.spend import imports as spend_import
-from campaign.services.spend import staging, totals
+from campaign.services.spend import reading, staging, totals
+from campaign.services.spend.columns import FIRST_ROW_IS_DATA
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--mapping",
     help="Which column holds each field, like 'date=Payment Date,supplier=Supplier Name,amount=Net Amount,"
-    "reference=Transaction Number'. Columns are header names or indexes counting from 0. "
+    "reference=Transaction Number,category=Expense Type'. Columns are header names or indexes counting from 0. "
     "Without it, the mapping remembered for these headers (or a proposal from the header names) is used.",
 )
+@click.option("--first-row-is-data", is_flag=True, help="The files have no header row: map columns by index.")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported, and every row error, without saving.")
-def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
-    """Import FILE, leaving out rows with errors (listed) and payments already imported."""
-    data = file.read_bytes()
+def import_files(files: tuple[Path, ...], mapping: str | None, first_row_is_data: bool, dry_run: bool) -> None:
+    """Import FILES (CSV or .xlsx), leaving out rows with errors (listed) and payments already imported.
+
+    Every file is read and summarised, sheet by sheet, before any is saved; a file that cannot be
+    read stops the whole command with nothing saved.
+    """
+    started = time.perf_counter()
+    planned = [_plan(file, mapping, first_row_is_data) for file in files]
+    if dry_run:
+        click.echo("Dry run: nothing was saved.")
+        return
+    for file, data, columns, preview in planned:
+        try:
+            record = spend_import.import_data(db.session, file.name, data, columns, actor=None, parsed=preview.parsed)
+        except staging.SpendImportError as error:
+            db.session.rollback()
+            raise click.ClickException(f"{file.name}: {error}") from None
+        click.echo(f"Imported {record.added_count:,} new payments from {file.name}.")
+    click.echo(f"Done in {time.perf_counter() - started:.1f}s. Yearly totals are up to date.")
+
+
+def _plan(file: Path, mapping: str | None, first_row_is_data: bool):
+    """Read one file with its columns and print what importing it would do, saving nothing."""
     try:
-        headers = staging.read_headers(data)
+        reading.check_size(file.stat().st_size)  # before reading a huge file into memory
+        data = file.read_bytes()
+        headers = staging.read_headers(data, first_row_is_data)
         if mapping:
             columns = staging.parse_mapping_option(mapping, headers)
         else:
@@ -39,34 +63,39 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
             )
             source = "the mapping remembered for these headers" if remembered else "the proposed mapping"
             chosen = ", ".join(f"{key}={headers[index]!r}" for key, index in columns.items() if index is not None)
-            click.echo(f"Using {source}: {chosen}")
-        started = time.perf_counter()
+            click.echo(f"Using {source} for {file.name}: {chosen}")
+        if first_row_is_data:
+            columns[FIRST_ROW_IS_DATA] = True
         preview = spend_import.preview_data(db.session, data, columns)
-    except staging.SpendImportError as error:
-        raise click.ClickException(str(error)) from None
+    except (staging.SpendImportError, reading.FileFormatError) as error:
+        raise click.ClickException(f"{file.name}: {error}") from None
+    _summarise(file.name, preview)
+    return file, data, columns, preview
 
+
+def _summarise(name: str, preview: spend_import.ImportPreview) -> None:
+    """Print a file's totals, each sheet's, its errors and its years."""
     parsed = preview.parsed
     for error in parsed.errors:
         click.echo(error.message, err=True)
+    for note in parsed.notes:
+        click.echo(note)
     click.echo(
-        f"{parsed.row_count:,} payments read, total {pounds(parsed.total_pence, exact=True)}; "
+        f"{name}: {parsed.row_count:,} payments read, total {pounds_and_pence(parsed.total_pence)}, "
+        f"credits {parsed.credit_count:,} totalling {pounds_and_pence(parsed.credit_total_pence)}; "
         f"{len(parsed.errors):,} rows with errors left out; {len(parsed.skipped):,} rows skipped; "
         f"{preview.already_imported:,} already imported."
     )
+    if len(parsed.sheets) > 1 or parsed.sheets[0].name is not None:
+        for sheet in parsed.sheets:
+            click.echo(
+                f"  Sheet {sheet.label}: {sheet.row_count:,} payments, {pounds_and_pence(sheet.total_pence)}, "
+                f"credits {sheet.credit_count:,} totalling {pounds_and_pence(sheet.credit_total_pence)}"
+                + (f"; {sheet.error_count:,} with errors" if sheet.error_count else "")
+                + (f"; {sheet.blank_rows:,} blank rows skipped" if sheet.blank_rows else "")
+            )
     for year in preview.years:
-        click.echo(f"  {year.label}: {year.count:,} payments, {pounds(year.total_pence, exact=True)}")
-    if dry_run:
-        click.echo("Dry run: nothing was saved.")
-        return
-    try:
-        record = spend_import.import_data(db.session, file.name, data, columns, actor=None)
-    except staging.SpendImportError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    click.echo(
-        f"Imported {record.added_count:,} new payments from {file.name} in {time.perf_counter() - started:.1f}s. "
-        "Yearly totals are up to date."
-    )
+        click.echo(f"  {year.label}: {year.count:,} payments, {pounds_and_pence(year.total_pence)}")
 
 
 @cli.command("recompute")

@@ -115,6 +115,8 @@ class SpendTransaction(PublicContent, db.Model):
     # The reference, or a fingerprint of the row when there is none: unique, so re-imports add nothing.
     row_key: Mapped[str] = mapped_column(String(200), unique=True)
     redacted: Mapped[bool] = mapped_column(default=False)
+    # The body's own expenditure category, as published ("Vehicle Purchase"), when the file has one.
+    category: Mapped[str | None] = mapped_column(String(200))
 
     supplier: Mapped[Supplier | None] = relationship()
 

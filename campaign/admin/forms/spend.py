@@ -12,7 +12,7 @@ from campaign.admin.forms.fields import OptionalIdField
 class UploadForm(FlaskForm):
     """A spend file to import."""
 
-    file = FileField("Spend file (CSV)")
+    file = FileField("Spend file (CSV or Excel workbook)")
 
 
 class MappingForm(FlaskForm):
@@ -24,6 +24,10 @@ class MappingForm(FlaskForm):
     reference = OptionalIdField(
         "Transaction reference (optional)", choices=[], message="Select the column that holds the reference"
     )
+    category = OptionalIdField(
+        "Expenditure category (optional)", choices=[], message="Select the column that holds the expenditure category"
+    )
+    first_row_is_data = BooleanField("The first row is a payment, not column headings")
 
     def set_columns(self, headers: list[str]) -> None:
         """Offer each column of the file, by number and header."""
@@ -31,6 +35,7 @@ class MappingForm(FlaskForm):
         for name in ("date", "supplier", "amount"):
             getattr(self, name).choices = [("", "Select a column")] + options
         self.reference.choices = [("", "Not in this file")] + options
+        self.category.choices = [("", "Not in this file")] + options
 
     def validate(self, extra_validators=None) -> bool:
         """Date, supplier and amount are required."""
@@ -43,8 +48,9 @@ class MappingForm(FlaskForm):
         return valid
 
     def mapping(self) -> dict:
-        """The chosen columns, by field."""
-        return {name: getattr(self, name).data for name in ("date", "supplier", "amount", "reference")}
+        """The chosen columns, by field, and whether the file has a header row."""
+        chosen = {name: getattr(self, name).data for name in ("date", "supplier", "amount", "reference", "category")}
+        return chosen | ({"first_row_is_data": True} if self.first_row_is_data.data else {})
 
 
 class ImportConfirmForm(FlaskForm):

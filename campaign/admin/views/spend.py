@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from campaign.admin import bp
@@ -11,9 +11,8 @@ from campaign.admin.forms.spend import ImportConfirmForm, MappingForm, UploadFor
 from campaign.admin.views.common import actor, form_page, get_or_404, show_error
 from campaign.extensions import db
 from campaign.models import SpendImport, StaffUser
-from campaign.services.spend import contracts, staging, suppliers
+from campaign.services.spend import contracts, reading, staging, suppliers
 from campaign.services.spend import imports as spend_import
-from campaign.services.spend import parse as spend_parse
 from campaign.services.validation import FieldError
 
 MAX_ERRORS_SHOWN = 500  # a wrong mapping can make every row an error; the rest are in the CSV download
@@ -36,7 +35,7 @@ def spend_import_upload():
         upload = form.file.data
         data = upload.read() if upload is not None and hasattr(upload, "read") else b""
         if upload is None or not getattr(upload, "filename", ""):
-            form.file.errors.append("Select a spend file (CSV) to upload")
+            form.file.errors.append("Select a spend file (CSV) to upload, or an Excel workbook (.xlsx)")
         else:
             try:
                 staged = staging.stage(db.session, upload.filename, data, current_user.id)
@@ -46,7 +45,8 @@ def spend_import_upload():
                 return redirect(url_for("admin.spend_import_mapping", token=staged.token))
     return form_page(
         "admin/spend/upload.html", form, imports=spend_import.recent_imports(db.session),
-        attention=suppliers.attention_counts(db.session),
+        attention=suppliers.attention_counts(db.session), max_rows=reading.max_rows(),
+        max_upload_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
     )
 
 
@@ -56,11 +56,14 @@ def spend_import_mapping(token: str):
     staged, response = _staged_or_redirect(token)
     if response is not None:
         return response
+    no_headings = bool(request.form.get("first_row_is_data")) if request.method == "POST" else (
+        staging.first_row_is_data(staged.mapping))
     try:
-        headers = staging.read_headers(staged.data)
+        sample = staging.read_sample(staged.data, no_headings)
     except staging.SpendImportError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.spend_import"))
+    headers = sample.headers
     form = MappingForm()
     form.set_columns(headers)
     proposed, remembered = staging.mapping_for(db.session, headers)
@@ -74,7 +77,6 @@ def spend_import_mapping(token: str):
             show_error(form, error)
         else:
             return redirect(url_for("admin.spend_import_preview", token=token))
-    sample = spend_parse.read_table(staged.data).rows[:5]
     return form_page(
         "admin/spend/mapping.html", form, staged=staged, headers=headers, sample=sample, remembered=remembered,
     )

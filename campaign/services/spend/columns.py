@@ -16,7 +16,12 @@ FIELD_LABELS: dict[str, str] = {
     "supplier": "Supplier",
     "amount": "Amount",
     "reference": "Reference",
+    "category": "Expenditure category",
 }
+# The expenditure category is read when a file has one (it is how staff mark spend out of scope),
+# but it is optional and proposed separately, so mappings saved before it existed still fit.
+ALL_FIELDS: tuple[str, ...] = (*FIELDS, "category")
+FIRST_ROW_IS_DATA = "first_row_is_data"  # the mapping's one option: the file has no header row
 
 _SPACE_RE = re.compile(r"\s+")
 _HEADER_WORD_RE = re.compile(r"[^a-z0-9£]+")
@@ -79,6 +84,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "supplier": (
         "supplier name",
         "supplier",
+        "supplier final",
         "supplier payee",
         "payee name",
         "payee",
@@ -123,6 +129,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "£",
         "total",
         "total amount",
+        "total invoice amount",
         "gross amount",
         "gross",
         "amount including vat",
@@ -173,10 +180,7 @@ _OTHERKNOWN_HEADERS = (
     "service cost centre",
     "cost centre",
     "cost centre name",
-    "expense type",
     "expense area",
-    "expense category",
-    "expenditure category",
     "account detail",
     "account description",
     "description",
@@ -189,11 +193,21 @@ _OTHERKNOWN_HEADERS = (
     "supplier number",
     "vat registration number",
     "merchant category",
-    "procurement category",
     "capital or revenue",
 )
 
-KNOWN_HEADERS: frozenset[str] = frozenset(_OTHERKNOWN_HEADERS).union(*_ALIASES.values())
+_CATEGORY_ALIASES: tuple[str, ...] = (
+    "expenditure category",
+    "expense category",
+    "spend category",
+    "procurement category",
+    "category",
+    "expenditure type",
+    "expense type",
+    "category of expenditure",
+)
+
+KNOWN_HEADERS: frozenset[str] = frozenset(_OTHERKNOWN_HEADERS).union(*_ALIASES.values(), _CATEGORY_ALIASES)
 
 # Words that turn an otherwise matching header into a different column,
 # e.g. "Supplier ID" is a code, not a name.
@@ -252,3 +266,13 @@ def propose_mapping(headers: list[str]) -> dict[str, int | None]:
         if choice is not None:
             used.add(choice)
     return mapping
+
+
+def propose_category(headers: list[str], used: set[int | None]) -> int | None:
+    """Guess which column holds the expenditure category, leaving out columns already chosen."""
+    normalised = [normalise_header(h) for h in headers]
+    for alias in _CATEGORY_ALIASES:
+        for index, header in enumerate(normalised):
+            if header == alias and index not in used:
+                return index
+    return None

@@ -30,10 +30,7 @@ from campaign.services.figures.editing import financial_year_of
 from campaign.services.spend import parse as spend_parse
 from campaign.services.spend import staging, totals
 from campaign.services.spend.columns import header_signature
-from campaign.services.spend.staging import (
-    SpendImportError,
-    read_headers,
-)
+from campaign.services.spend.staging import SpendImportError
 from campaign.services.spend.values import normalise_supplier_name
 from campaign.services.validation import rolls_back_on_error
 
@@ -98,7 +95,7 @@ def _parse(data: bytes, mapping: dict[str, int | None]) -> spend_parse.Preview:
     try:
         return spend_parse.preview(data, mapping)
     except spend_parse.FileFormatError as error:
-        raise SpendImportError(f"The file could not be read as CSV: {error}") from None
+        raise SpendImportError(f"The file could not be read: {error}") from None
     except spend_parse.MappingError as error:
         raise SpendImportError(str(error)) from None
 
@@ -121,8 +118,8 @@ def count_already_imported(session: Session, keys: list[str]) -> int:
 
 def preview_data(session: Session, data: bytes, mapping: dict[str, int | None]) -> ImportPreview:
     """Parse a file and say what importing it would add, without changing anything."""
-    headers = read_headers(data)
-    parsed = _parse(data, mapping)
+    parsed = _parse(data, mapping)  # once: the headers come with it
+    headers = parsed.headers
     by_year: dict[int, list[int]] = {}
     for row in parsed.rows:
         totals = by_year.setdefault(financial_year_of(row.paid_on), [0, 0])
@@ -179,8 +176,8 @@ def import_data(
     earlier = staging.previous_import(session, data)
     if earlier is not None:
         raise SpendImportError(staging.already_imported_message(earlier))
-    headers = read_headers(data)
     parsed = parsed if parsed is not None else _parse(data, mapping)
+    headers = parsed.headers
     if not parsed.rows:
         raise SpendImportError("There are no payments to import: check the columns, or the file")
     record = SpendImport(
@@ -219,6 +216,7 @@ def import_data(
             "reference": row.reference[:100] if row.reference else None,
             "row_key": spend_parse.row_fingerprint(row),
             "redacted": row.redacted,
+            "category": row.category[:200] if row.category else None,
         })
         if len(batch) >= BATCH_SIZE:
             session.execute(statement, batch)
@@ -231,7 +229,8 @@ def import_data(
     record.added_count = session.scalar(
         select(func.count()).select_from(SpendTransaction).where(SpendTransaction.import_id == record.id)
     ) or 0
-    staging.remember_mapping(session, headers, mapping)
+    if not staging.first_row_is_data(mapping):
+        staging.remember_mapping(session, headers, mapping)
     totals.recompute_years(session)
     audit.record(
         session, actor, "import", "spend_import", record.id,

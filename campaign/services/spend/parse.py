@@ -1,21 +1,20 @@
-"""Parse UK public-body "spend over £500" transparency CSV files.
+"""Parse UK public-body "spend over £500" files, CSV or Excel workbook, into payments.
 
 Every council, police force and fire authority publishes these files in its
-own shape: different headers, encodings, date styles and ways of writing
+own shape: different headers, encodings, date styles, sheets and ways of writing
 credit notes.  This module turns the raw bytes of one file into plain rows
-(date, supplier, amount in whole pence, reference) plus a list of
-human-readable problems, so staff can preview an import before saving it.
+(date, supplier, amount in whole pence, reference, category) plus a list of
+human-readable problems and a summary per sheet, so staff can preview an import
+before saving it.  Reading the file itself is reading.py's job.
 
 Money is always an ``int`` number of pence; floats are never used.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import gc
 import hashlib
-import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,28 +22,37 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from campaign.services.spend.columns import (
+    ALL_FIELDS,
     FIELD_LABELS,
-    FIELDS,
-    KNOWN_HEADERS,
+    FIRST_ROW_IS_DATA,
     REQUIRED_FIELDS,
-    clean_header,
     normalise_header,
 )
-from campaign.services.spend.values import is_redacted, normalise_supplier_name, parse_amount, parse_date
+from campaign.services.spend.reading import (
+    FileFormatError,
+    FileTooLargeError,
+    Sheet,
+    csv_sheet,
+    decode_csv,
+    read_sheets,
+)
+from campaign.services.spend.values import (
+    amount_pence,
+    cell_date,
+    cell_text,
+    default_withheld_names,
+    normalise_supplier_name,
+    withheld_key,
+    withheld_keys,
+)
+
+__all__ = ["FileFormatError", "FileTooLargeError", "decode_csv"]  # re-exported: callers know them from here
 
 REDACTED_LABEL = "Redacted personal data"
-
-# A header row is searched for only this far into the file; real preambles are
-# a title line or two, and scanning further risks mistaking data for headers.
-_HEADER_SCAN_ROWS = 30
 
 
 class MappingError(ValueError):
     """The column mapping is missing a required field or points at no column."""
-
-
-class FileFormatError(ValueError):
-    """The file cannot be read as a CSV table at all."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class ParsedTable:
 
     headers: list[str]
     rows: list[tuple[int, list[str]]]
-    header_line: int
+    header_line: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,8 @@ class ParsedRow:
     # Counts earlier rows in the same file with identical date, supplier,
     # amount and reference, so genuine duplicate payments stay distinct.
     occurrence: int = 0
+    category: str | None = None
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,28 @@ class RowError:
 
     line: int
     message: str
+    sheet: str | None = None
+
+
+@dataclass
+class SheetSummary:
+    """What one sheet (or a whole CSV) holds: the rows read, their total and the credits among them."""
+
+    name: str | None
+    header_line: int | None
+    row_count: int = 0
+    total_pence: int = 0
+    credit_count: int = 0
+    credit_total_pence: int = 0
+    error_count: int = 0
+    skipped_count: int = 0
+    blank_rows: int = 0
+    title_lines: int = 0
+
+    @property
+    def label(self) -> str:
+        """The sheet's name as staff see it."""
+        return self.name if self.name is not None else "The whole file"
 
 
 @dataclass
@@ -91,46 +123,10 @@ class Preview:
     row_count: int = 0
     min_date: datetime.date | None = None
     max_date: datetime.date | None = None
-
-
-# ---------------------------------------------------------------------------
-# Decoding and reading the table
-# ---------------------------------------------------------------------------
-
-
-def decode_csv(data: bytes) -> str:
-    """Decode file bytes as UTF-8 (with or without BOM), else cp1252, else latin-1."""
-    # Excel's "Unicode text" export is UTF-16 with a BOM; without this check it
-    # would fall through to latin-1 and come out as NUL-riddled nonsense.
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Most files that are not UTF-8 come from Excel on Windows, where £ is
-        # the single byte 0xA3 and curly quotes live in 0x80-0x9F.
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 accepts every byte, so
-        # this never fails and at worst garbles a stray character.
-        return data.decode("latin-1")
-
-
-_SPACE_RE = re.compile(r"\s+")
-
-
-def _read_records(text: str) -> list[tuple[int, list[str]]]:
-    """Split text into CSV records numbered as spreadsheet rows (1-based)."""
-    # newline="" lets the csv module see \r\n inside quoted cells correctly.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        # Numbering by record rather than physical line keeps "Line 7" equal to
-        # row 7 in Excel even when a quoted cell contains a line break.
-        return list(enumerate(reader, start=1))
-    except csv.Error as exc:
-        raise FileFormatError(f"Line {reader.line_num}: the file could not be read as CSV ({exc})") from exc
+    headers: list[str] = field(default_factory=list)
+    sheets: list[SheetSummary] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    credit_count: int = 0
 
 
 @contextmanager
@@ -149,36 +145,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_table(data: bytes) -> ParsedTable:
+def read_table(data: bytes, first_row_is_data: bool = False) -> ParsedTable:
     """Decode and split a CSV file into cleaned headers and numbered rows."""
-    text = decode_csv(data)
-    if "\x00" in text:
-        raise FileFormatError("This does not look like a CSV file (it contains binary data)")
     with _gc_paused():
-        # Joining the cells tests "every cell blank" in C; this runs on every row.
-        records = [(line, cells) for line, cells in _read_records(text) if "".join(cells).strip()]
-    if not records:
+        sheet = csv_sheet(data, first_row_is_data)
+        rows = [(line, list(cells)) for line, cells in sheet.rows]
+    if not rows and not sheet.headers:
         raise FileFormatError("The file is empty")
+    return ParsedTable(headers=sheet.headers, rows=rows, header_line=sheet.header_line)
 
-    header_index = 0
-    for index, (_, cells) in enumerate(records[:_HEADER_SCAN_ROWS]):
-        filled = [c for c in cells if c.strip()]
-        known = sum(1 for c in filled if normalise_header(c) in KNOWN_HEADERS)
-        if len(filled) >= 3 and known >= 2:
-            header_index = index
-            break
-
-    header_line, raw_headers = records[header_index]
-    headers = [clean_header(h) for h in raw_headers]
-    return ParsedTable(headers=headers, rows=records[header_index + 1 :], header_line=header_line)
-
-
-_is_redacted_cached = lru_cache(maxsize=16384)(is_redacted)
 
 # ---------------------------------------------------------------------------
 # Previewing a file
 # ---------------------------------------------------------------------------
 
+_SPACE_RE = re.compile(r"\s+")
 _TOTAL_LABELS = frozenset(
     {
         "total",
@@ -206,16 +187,16 @@ def _is_total_label(cell: str) -> bool:
     return _SPACE_RE.sub(" ", text.rstrip(":")).strip() in _TOTAL_LABELS
 
 
-def _validate_mapping(mapping: dict[str, int | None], headers: list[str]) -> tuple[int, int, int, int | None]:
-    """Check the mapping and return the (date, supplier, amount, reference) columns."""
+def _validate_mapping(mapping: dict[str, int | None], headers: list[str]) -> dict[str, int]:
+    """Check the mapping against the headers and return the column of each mapped field."""
     missing = [FIELD_LABELS[f] for f in REQUIRED_FIELDS if mapping.get(f) is None]
     if missing:
         raise MappingError("Choose which column holds: " + ", ".join(missing))
-    unknown = sorted(set(mapping) - set(FIELDS))
+    unknown = sorted(set(mapping) - set(ALL_FIELDS) - {FIRST_ROW_IS_DATA})
     if unknown:
         raise MappingError("Unknown field in mapping: " + ", ".join(unknown))
     seen: dict[int, str] = {}
-    for field_name in FIELDS:
+    for field_name in ALL_FIELDS:
         index = mapping.get(field_name)
         if index is None:
             continue
@@ -224,91 +205,165 @@ def _validate_mapping(mapping: dict[str, int | None], headers: list[str]) -> tup
         if index in seen:
             raise MappingError(f"{FIELD_LABELS[field_name]} and {FIELD_LABELS[seen[index]]} cannot use the same column")
         seen[index] = field_name
-    by_field = {name: index for index, name in seen.items()}
-    return by_field["date"], by_field["supplier"], by_field["amount"], by_field.get("reference")
+    return {name: index for index, name in seen.items()}
 
 
-def preview(data: bytes, mapping: dict[str, int | None]) -> Preview:
-    """Parse every row of a spend file with the given column mapping."""
-    table = read_table(data)
-    date_col, supplier_col, amount_col, reference_col = _validate_mapping(mapping, table.headers)
-    with _gc_paused():
-        return _preview_rows(table, date_col, supplier_col, amount_col, reference_col)
+def _trimmed(headers: list[str]) -> list[str]:
+    """Headers compared across sheets: normalised, without trailing empty columns."""
+    normalised = [normalise_header(header) for header in headers]
+    while normalised and not normalised[-1]:
+        normalised.pop()
+    return normalised
 
 
-def _preview_rows(
-    table: ParsedTable, date_col: int, supplier_col: int, amount_col: int, reference_col: int | None
+def _sheet_columns(sheet: Sheet, first: list[str], columns: dict[str, int], by_index: bool) -> dict[str, int] | str:
+    """The mapped columns in a later sheet, found by header name; or the name of one it lacks."""
+    if by_index or _trimmed(sheet.headers) == _trimmed(first):
+        return columns
+    # Sheets of one workbook usually share headers, but a month can gain or move a column.
+    here = [normalise_header(header) for header in sheet.headers]
+    found: dict[str, int] = {}
+    for name, index in columns.items():
+        wanted = normalise_header(first[index])
+        if not wanted or wanted not in here:
+            return first[index] or f"column {index + 1}"
+        found[name] = here.index(wanted)
+    return found
+
+
+def preview(
+    data: bytes, mapping: dict[str, int | None], withheld: tuple[str, ...] | None = None, row_cap: int | None = None
 ) -> Preview:
-    """Turn the table's rows into good rows, errors and skipped rows."""
+    """Parse every row of every sheet of a spend file with the given column mapping."""
+    by_index = bool(mapping.get(FIRST_ROW_IS_DATA))
+    names = withheld_keys(tuple(withheld) if withheld is not None else default_withheld_names())
+    result = Preview()
+    state = _State(names)
+    columns: dict[str, int] | None = None
+    with _gc_paused():
+        for sheet in read_sheets(data, by_index, row_cap):
+            summary = SheetSummary(sheet.name, sheet.header_line)
+            result.sheets.append(summary)
+            if columns is None and (sheet.headers or sheet.header_line):
+                result.headers = sheet.headers
+                columns = _validate_mapping(mapping, sheet.headers)
+                sheet_columns: dict[str, int] | str = columns
+                if not sheet.header_found:
+                    result.notes.append(f"{_place(sheet)}: no row looked like column headings, so row "
+                                        f"{sheet.header_line} was taken as the headings")
+            elif columns is None:
+                sheet_columns = {}
+            else:
+                sheet_columns = _sheet_columns(sheet, result.headers, columns, by_index)
+            if isinstance(sheet_columns, str):
+                _leave_out(sheet, summary, sheet_columns, result)
+            else:
+                _read_rows(sheet, sheet_columns, summary, state, result)
+            summary.blank_rows, summary.title_lines = sheet.counts.blank_rows, sheet.counts.title_lines
+            if sheet.header_last:
+                result.notes.append(f"{_place(sheet)}: the column headings are on the last row ({sheet.header_line})")
+    if columns is None:
+        raise FileFormatError("The file is empty")
+    result.rows = state.rows
+    result.row_count = len(state.rows)
+    result.total_pence = sum(s.total_pence for s in result.sheets)
+    result.credit_total_pence = sum(s.credit_total_pence for s in result.sheets)
+    result.credit_count = sum(s.credit_count for s in result.sheets)
+    result.min_date = min(state.dates, default=None)
+    result.max_date = max(state.dates, default=None)
+    return result
 
-    rows: list[ParsedRow] = []
-    errors: list[RowError] = []
-    skipped: list[RowError] = []
-    occurrences: dict[tuple[object, ...], int] = {}
-    total_pence = credit_total_pence = 0
-    # Locals rather than attribute and global look-ups: this loop runs once per
-    # row of files that can reach six figures.
-    append_row = rows.append
-    for line, cells in table.rows:
+
+def _place(sheet: Sheet) -> str:
+    """'The file' for a CSV, 'Sheet Apr' in a workbook."""
+    return "The file" if sheet.name is None else f"Sheet {sheet.name}"
+
+
+def _leave_out(sheet: Sheet, summary: SheetSummary, missing: str, result: Preview) -> None:
+    """Count a sheet whose columns do not match the first sheet's, and say it is left out."""
+    left = sum(1 for _ in sheet.rows)
+    summary.error_count = left
+    where = sheet.where(sheet.header_line) if sheet.header_line else _place(sheet)
+    result.errors.append(RowError(
+        sheet.header_line or 0,
+        f"{where}: this sheet has no column headed '{missing}' like the first sheet, so its {left:,} rows "
+        "were left out. Give it the same headings and import the file again",
+        sheet.name,
+    ))
+
+
+@dataclass
+class _State:
+    """What reading the rows of a whole file builds up across its sheets."""
+
+    withheld: frozenset[str]
+    rows: list[ParsedRow] = field(default_factory=list)
+    dates: set[datetime.date] = field(default_factory=set)
+    occurrences: dict[tuple[object, ...], int] = field(default_factory=dict)
+
+
+def _read_rows(sheet: Sheet, columns: dict[str, int], summary: SheetSummary, state: _State, result: Preview) -> None:
+    """Turn one sheet's rows into good rows, errors and skipped rows."""
+    date_col, supplier_col, amount_col = columns.get("date", -1), columns.get("supplier", -1), columns.get("amount", -1)
+    reference_col, category_col = columns.get("reference"), columns.get("category")
+    append_row, occurrences, where = state.rows.append, state.occurrences, sheet.where
+    for line, cells in sheet.rows:
         width = len(cells)
-        date_text = cells[date_col].strip() if date_col < width else ""
-        supplier_text = cells[supplier_col].strip() if supplier_col < width else ""
-        amount_text = cells[amount_col].strip() if amount_col < width else ""
-        reference_text = cells[reference_col].strip() if reference_col is not None and reference_col < width else ""
+        date_cell = cells[date_col] if 0 <= date_col < width else None
+        amount_cell = cells[amount_col] if 0 <= amount_col < width else None
+        date_text = cell_text(date_cell)
+        supplier_text = cell_text(cells[supplier_col]) if 0 <= supplier_col < width else ""
+        amount_blank = amount_cell is None or (type(amount_cell) is str and not amount_cell.strip())
 
         if (
             _is_total_label(supplier_text)
             or _is_total_label(date_text)
-            or (not date_text and not supplier_text and any(_is_total_label(c) for c in cells))
+            or (not date_text and not supplier_text and any(isinstance(c, str) and _is_total_label(c) for c in cells))
         ):
-            skipped.append(RowError(line, f"Line {line}: skipped a totals row"))
+            result.skipped.append(RowError(line, f"{where(line)}: skipped a totals row", sheet.name))
+            summary.skipped_count += 1
             continue
-        if not supplier_text and not amount_text:
+        if not supplier_text and amount_blank:
             # Footnotes such as "Figures exclude VAT" carry no money, so there is
             # nothing to lose by skipping them, and flagging them as errors
             # would bury the real problems.
-            skipped.append(RowError(line, f"Line {line}: skipped a row with no supplier or amount"))
+            result.skipped.append(RowError(line, f"{where(line)}: skipped a row with no supplier or amount", sheet.name))
+            summary.skipped_count += 1
             continue
 
         problems: list[str] = []
         paid_on: datetime.date | None = None
-        amount_pence = 0
+        pence = 0
         try:
-            paid_on = parse_date(date_text)
+            paid_on = cell_date(date_cell) if date_text else cell_date("")
         except ValueError as exc:
             problems.append(str(exc))
         if not supplier_text:
             problems.append("Supplier is blank")
         try:
-            amount_pence = parse_amount(amount_text)
+            pence = amount_pence(amount_cell if not amount_blank else "")
         except ValueError as exc:
             problems.append(str(exc))
         if problems or paid_on is None:
-            errors.append(RowError(line, f"Line {line}: " + "; ".join(problems)))
+            result.errors.append(RowError(line, f"{where(line)}: " + "; ".join(problems), sheet.name))
+            summary.error_count += 1
             continue
 
-        redacted = _is_redacted_cached(supplier_text)
+        redacted = withheld_key(supplier_text) in state.withheld
         supplier_name = REDACTED_LABEL if redacted else supplier_text
-        reference = reference_text or None
-        key = (paid_on, _supplier_key(supplier_name, redacted), amount_pence, reference)
+        reference = (cell_text(cells[reference_col]) if reference_col is not None and reference_col < width else "") or None
+        category = (cell_text(cells[category_col]) if category_col is not None and category_col < width else "") or None
+        key = (paid_on, _supplier_key(supplier_name, redacted), pence, reference)
         occurrence = occurrences.get(key, 0)
         occurrences[key] = occurrence + 1
-        append_row(ParsedRow(line, paid_on, supplier_name, amount_pence, reference, redacted, occurrence))
-        total_pence += amount_pence
-        if amount_pence < 0:
-            credit_total_pence += amount_pence
-
-    dates = [row.paid_on for row in rows]
-    return Preview(
-        rows=rows,
-        errors=errors,
-        skipped=skipped,
-        total_pence=total_pence,
-        credit_total_pence=credit_total_pence,
-        row_count=len(rows),
-        min_date=min(dates, default=None),
-        max_date=max(dates, default=None),
-    )
+        append_row(ParsedRow(line, paid_on, supplier_name, pence, reference, redacted, occurrence,
+                             " ".join(category.split()) if category else None, sheet.name))
+        state.dates.add(paid_on)
+        summary.row_count += 1
+        summary.total_pence += pence
+        if pence < 0:
+            summary.credit_count += 1
+            summary.credit_total_pence += pence
 
 
 # Supplier names repeat heavily within a file, so caching keeps a 100,000-row

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,8 +19,24 @@ from sqlalchemy.orm import Session
 from campaign.models import ImportMapping, SpendImport
 from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload
-from campaign.services.spend.columns import FIELD_LABELS, FIELDS, REQUIRED_FIELDS, header_signature, propose_mapping
-from campaign.services.spend.parse import FileFormatError, read_table
+from campaign.services.spend.columns import (
+    ALL_FIELDS,
+    FIELD_LABELS,
+    FIRST_ROW_IS_DATA,
+    REQUIRED_FIELDS,
+    header_signature,
+    propose_category,
+    propose_mapping,
+)
+from campaign.services.spend.reading import (
+    OLD_EXCEL,
+    FileFormatError,
+    FileTooLargeError,
+    first_sheet,
+    is_workbook,
+    read_sheets,
+)
+from campaign.services.spend.values import cell_text
 from campaign.services.validation import FieldError, rolls_back_on_error
 
 STALE_AFTER = timedelta(hours=6)  # an upload nobody finished importing is deleted after this
@@ -48,21 +65,67 @@ def already_imported_message(earlier: SpendImport) -> str:
     )
 
 
-def read_headers(data: bytes) -> list[str]:
-    """The cleaned header row of a spend file, or a SpendImportError saying why it cannot be read."""
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+def _readable(error: FileFormatError, data: bytes) -> SpendImportError:
+    """A reading error as staff should see it, naming the kind of file."""
+    if isinstance(error, FileTooLargeError):
+        return SpendImportError(f"The selected file is too big to import: {error}")
+    kind = "" if is_workbook(data) or data.startswith(OLD_EXCEL) else " as CSV"
+    return SpendImportError(f"The selected file could not be read{kind}: {error}")
+
+
+def _enough_columns(headers: list[str]) -> list[str]:
+    """The headers, if they could name a date, supplier and amount."""
+    if len([header for header in headers if header]) < 3:
         raise SpendImportError(
-            "The selected file is an Excel workbook: open it in Excel, save it as CSV (comma delimited) and upload that"
+            "The selected file must be a spend file (CSV or Excel) with a header row naming at least a date, "
+            "supplier and amount"
         )
+    return headers
+
+
+def read_headers(data: bytes, first_row_is_data: bool = False) -> list[str]:
+    """The cleaned header row of a spend file's first sheet, or a SpendImportError saying why it cannot be read."""
+    return read_sample(data, first_row_is_data).headers
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The first sheet's name, headers and first five data rows as text, to choose columns by."""
+
+    sheet: str | None
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def read_sample(data: bytes, first_row_is_data: bool = False) -> Sample:
+    """The first sheet's headers and first rows, or a SpendImportError saying why the file cannot be read."""
     try:
-        table = read_table(data)
+        sheet, rows = first_sheet(data, first_row_is_data)
     except FileFormatError as error:
-        raise SpendImportError(f"The selected file could not be read as CSV: {error}") from None
-    if len([header for header in table.headers if header]) < 3:
-        raise SpendImportError(
-            "The selected file must be a spend CSV with a header row naming at least a date, supplier and amount"
-        )
-    return table.headers
+        raise _readable(error, data) from None
+    texts = [(line, [cell_text(cell) for cell in cells]) for line, cells in rows]
+    return Sample(sheet.name, _enough_columns(sheet.headers), texts)
+
+
+def check_file(data: bytes) -> list[str]:
+    """Read the whole file once, so a damaged or oversized one is refused at upload; returns the first headers."""
+    headers: list[str] | None = None
+    try:
+        for sheet in read_sheets(data):
+            for _ in sheet.rows:
+                pass
+            if headers is None and sheet.headers:
+                headers = sheet.headers
+    except FileFormatError as error:
+        raise _readable(error, data) from None
+    if headers is None:
+        raise SpendImportError("The selected file could not be read as CSV: The file is empty")
+    return _enough_columns(headers)
+
+
+def first_row_is_data(mapping: dict[str, Any] | None) -> bool:
+    """Whether a mapping says the file has no header row."""
+    return bool((mapping or {}).get(FIRST_ROW_IS_DATA))
 
 
 def clean_filename(filename: str | None) -> str:
@@ -83,7 +146,7 @@ def stage(session: Session, filename: str, data: bytes, staff_id: int | None) ->
     """Check an uploaded file is a spend CSV not imported before, and keep it for the next steps."""
     if not data:
         raise SpendImportError("The selected file is empty")
-    read_headers(data)
+    check_file(data)
     earlier = previous_import(session, data)
     if earlier is not None:
         raise SpendImportError(already_imported_message(earlier))
@@ -125,7 +188,7 @@ def _usable(mapping: dict[str, Any], headers: list[str]) -> bool:
     return all(
         (index is None or (isinstance(index, int) and 0 <= index < len(headers)))
         for key, index in mapping.items()
-        if key in FIELDS
+        if key in ALL_FIELDS
     ) and all(mapping.get(key) is not None for key in REQUIRED_FIELDS)
 
 
@@ -135,13 +198,14 @@ def mapping_for(session: Session, headers: list[str]) -> tuple[dict[str, int | N
         select(ImportMapping).where(ImportMapping.header_signature == header_signature(headers))
     )
     if remembered is not None and _usable(remembered.mapping, headers):
-        return {key: remembered.mapping.get(key) for key in FIELDS}, True
-    return propose_mapping(headers), False
+        return {key: remembered.mapping.get(key) for key in ALL_FIELDS}, True
+    proposed = propose_mapping(headers)
+    return proposed | {"category": propose_category(headers, set(proposed.values()))}, False
 
 
 def check_mapping(mapping: dict[str, int | None], headers: list[str]) -> dict[str, int | None]:
     """Refuse a mapping that misses a required field, uses a column twice or points past the headers."""
-    cleaned = {key: mapping.get(key) for key in FIELDS}
+    cleaned: dict[str, Any] = {key: mapping.get(key) for key in ALL_FIELDS}
     for key in REQUIRED_FIELDS:
         if cleaned[key] is None:
             raise FieldError(key, f"Select the column that holds the {FIELD_LABELS[key].lower()}")
@@ -158,6 +222,8 @@ def check_mapping(mapping: dict[str, int | None], headers: list[str]) -> dict[st
                 f"column {index + 1} is already used for the {FIELD_LABELS[seen[index]].lower()}",
             )
         seen[index] = key
+    if mapping.get(FIRST_ROW_IS_DATA):
+        cleaned[FIRST_ROW_IS_DATA] = True
     return cleaned
 
 
@@ -174,10 +240,11 @@ def remember_mapping(session: Session, headers: list[str], mapping: dict[str, in
 @rolls_back_on_error
 def set_mapping(session: Session, staged: StagedUpload, mapping: dict[str, int | None]) -> None:
     """Confirm the columns for a staged file, and remember them for files with the same headers."""
-    headers = read_headers(staged.data)
+    headers = read_headers(staged.data, first_row_is_data(mapping))
     mapping = check_mapping(mapping, headers)
     staged.mapping = mapping
-    remember_mapping(session, headers, mapping)
+    if not first_row_is_data(mapping):  # "Column 1, Column 2..." says nothing about the next file
+        remember_mapping(session, headers, mapping)
     session.commit()
 
 
@@ -186,15 +253,15 @@ def parse_mapping_option(option: str, headers: list[str]) -> dict[str, int | Non
     by_name: dict[str, int] = {}
     for index, header in enumerate(headers):
         by_name.setdefault(header.strip().lower(), index)
-    mapping: dict[str, int | None] = {key: None for key in FIELDS}
+    mapping: dict[str, int | None] = {key: None for key in ALL_FIELDS}
     for part in option.split(","):
         if not part.strip():
             continue
         key, sep, column = part.partition("=")
         key, column = key.strip().lower(), column.strip()
-        if not sep or key not in FIELDS:
+        if not sep or key not in ALL_FIELDS:
             raise SpendImportError(
-                f"'{part.strip()}' is not a field=column pair: fields are {', '.join(FIELDS)}"
+                f"'{part.strip()}' is not a field=column pair: fields are {', '.join(ALL_FIELDS)}"
             )
         if column.isdigit():
             mapping[key] = int(column)

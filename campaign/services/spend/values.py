@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from flask import current_app, has_app_context
+
 from campaign.services.text import fold_accents, without_company_suffix
+from config import DEFAULT_WITHHELD_SUPPLIER_NAMES
 
 # £10bn in pence: no single payment by a Lancashire body comes near this, so a
 # bigger number is a mangled cell (for example an account code in the amount
@@ -38,6 +41,7 @@ _AMOUNT_RE = re.compile(
 # general pattern for the bulk of a large file.
 _PLAIN_AMOUNT_RE = re.compile(r"\d+(?:\.\d{1,2})?")
 _TWO_PLACES = Decimal("0.01")
+_FLOAT_NOISE = Decimal("0.000001")  # closer than this to a whole penny is float noise, not a real fraction
 
 
 def parse_amount(text: str) -> int:
@@ -70,12 +74,35 @@ def parse_amount(text: str) -> int:
     if value * 100 > MAX_AMOUNT_PENCE:
         raise ValueError(f"Amount '{shown}' is more than £10bn, which cannot be right")
     rounded = value.quantize(_TWO_PLACES)
-    if rounded != value:
+    if rounded != value and abs(rounded - value) < _FLOAT_NOISE:
+        # "875.6899999999999" is a spreadsheet float written out in full, not a fraction of a penny.
+        rounded = value.quantize(_TWO_PLACES, rounding=ROUND_HALF_UP)
+    elif rounded != value:
         # Only non-zero digits past the pence are refused: "12.500" is exactly
         # £12.50, but "12.345" would need rounding and we never round money.
         raise ValueError(f"Amount '{shown}' has more than 2 decimal places")
     pence = int(rounded * 100)
     return -pence if negative_markers else pence
+
+
+def round_to_pence(value: float | int | Decimal) -> int:
+    """A spreadsheet number in pence, rounded half-up: 875.6899999999999 is 87569."""
+    # repr() gives the shortest text that is the same float, so the float's binary noise is not amplified.
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    if not exact.is_finite():
+        raise ValueError(f"Amount '{value}' is not a number")
+    if abs(exact) * 100 > MAX_AMOUNT_PENCE:
+        raise ValueError(f"Amount '{value}' is more than £10bn, which cannot be right")
+    return int((exact * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def amount_pence(cell: object) -> int:
+    """A money cell from a CSV (text) or a workbook (a number) in pence."""
+    if isinstance(cell, str):
+        return parse_amount(cell)
+    if isinstance(cell, bool) or not isinstance(cell, (int, float, Decimal)):
+        raise ValueError("Amount is blank" if cell is None else f"Amount '{cell}' is not a number")
+    return round_to_pence(cell)
 
 
 _MONTHS: dict[str, int] = {}
@@ -143,38 +170,76 @@ def parse_date(text: str) -> datetime.date:
     return _parse_date_cached(stripped)
 
 
-_REDACTION_WORD_RE = re.compile(r"\b(redact\w*|withheld|anonymi[sz]ed|undisclosed)\b")
-_PERSONAL_DATA_RE = re.compile(r"\b(personal|private|sensitive) (data|information|details)\b")
-_REDACTED_EXACT = frozenset(
-    {
-        "individual",
-        "individuals",
-        "private individual",
-        "private individuals",
-        "an individual",
-        "private",
-        "anonymous",
-        "not disclosed",
-        "name not disclosed",
-        "gdpr",
-        "data protection",
-        "personal",
-        "private person",
-        "member of the public",
-    }
-)
-_REDACT_PUNCT_RE = re.compile(r"[^a-z0-9]+")
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (after its 1900 leap-year bug)
+# Serial numbers for 1 January 1990 to 31 December 2099: the years parse_date accepts.
+_MIN_SERIAL, _MAX_SERIAL = 32874, 73415
 
 
-def is_redacted(supplier_text: str) -> bool:
-    """True when a supplier cell marks a payment to a person whose name was withheld."""
-    words = _REDACT_PUNCT_RE.sub(" ", supplier_text.lower()).strip()
-    if not words:
-        return False
-    # Loose patterns only for words that never appear in a company's name;
-    # short words like "individual" must be the whole cell ("Individual Homes
-    # Ltd" is a real builder).
-    return bool(words in _REDACTED_EXACT or _REDACTION_WORD_RE.search(words) or _PERSONAL_DATA_RE.search(words))
+def excel_serial_date(serial: float | int) -> datetime.date:
+    """The date an Excel serial number stands for, such as 45044 for 28/04/2023."""
+    if not _MIN_SERIAL <= serial <= _MAX_SERIAL:
+        raise ValueError(f"Date '{serial}' is not a date we recognise; use a format like 31/03/2024")
+    return _EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+
+
+_SERIAL_RE = re.compile(r"\d{5}(?:\.0+)?")
+
+
+def cell_date(cell: object) -> datetime.date:
+    """A date cell from a CSV (text, or an Excel serial number written out) or a workbook (a date or a serial)."""
+    if isinstance(cell, str):
+        stripped = cell.strip()
+        if _SERIAL_RE.fullmatch(stripped):
+            return excel_serial_date(float(stripped))
+        return parse_date(stripped)
+    if isinstance(cell, datetime.datetime):
+        return cell.date()
+    if isinstance(cell, datetime.date):
+        return cell
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return excel_serial_date(cell)
+    raise ValueError("Date is blank" if cell is None else f"Date '{cell}' is not a date we recognise")
+
+
+def cell_text(cell: object) -> str:
+    """A cell as trimmed text (a workbook's numbers and dates written as people write them)."""
+    if type(cell) is str:
+        return cell.strip()
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (datetime.date, datetime.datetime)):
+        return cell.strftime("%d/%m/%Y")
+    return str(cell).strip()
+
+
+_WITHHELD_PUNCT_RE = re.compile(r"[^\w]+")
+
+
+@lru_cache(maxsize=16384)
+def withheld_key(name: str) -> str:
+    """A name reduced for the withheld-names match: case folded, punctuation and spacing evened out."""
+    return " ".join(_WITHHELD_PUNCT_RE.sub(" ", name.casefold()).split())
+
+
+@lru_cache(maxsize=8)
+def withheld_keys(names: tuple[str, ...]) -> frozenset[str]:
+    """The match keys of a list of withheld-name placeholders."""
+    return frozenset(filter(None, (withheld_key(name) for name in names)))
+
+
+def default_withheld_names() -> tuple[str, ...]:
+    """WITHHELD_SUPPLIER_NAMES from the running app, or the defaults in config.py outside one."""
+    if has_app_context():
+        return tuple(current_app.config.get("WITHHELD_SUPPLIER_NAMES", DEFAULT_WITHHELD_SUPPLIER_NAMES))
+    return DEFAULT_WITHHELD_SUPPLIER_NAMES
+
+
+def is_redacted(supplier_text: str, names: tuple[str, ...] | None = None) -> bool:
+    """True when a supplier cell is exactly one of the withheld-name placeholders (never a part of a name)."""
+    key = withheld_key(supplier_text)
+    return bool(key) and key in withheld_keys(tuple(names) if names is not None else default_withheld_names())
 
 
 _SUPPLIER_DROP_RE = re.compile(r"['’`.]")
