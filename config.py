@@ -67,6 +67,9 @@ class Config:
     # Werkzeug's hash for staff passwords: slow on purpose everywhere but the test suite.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 
+    # Review before public: a publisher may not approve an import or figure they prepared themselves
+    TWO_PERSON_APPROVAL = _bool("TWO_PERSON_APPROVAL", True)
+
     # Email
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _int("MAIL_PORT", 25)

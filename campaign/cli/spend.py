@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 from campaign.extensions import db
 from campaign.formatting import pounds
 from campaign.services.spend import imports as spend_import
-from campaign.services.spend import staging, totals
+from campaign.services import audit
+from campaign.services.spend import bodies, staging, totals
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 
@@ -25,8 +26,11 @@ cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
     "Without it, the mapping remembered for these headers (or a proposal from the header names) is used.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported, and every row error, without saving.")
-def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
-    """Import FILE, leaving out rows with errors (listed) and payments already imported."""
+@click.option("--body", help="Whose payments the file holds, by name or slug. Default: the OPCC and Lancashire "
+              "Constabulary, the only body whose payments count toward the campaign's figures.")
+def import_file(file: Path, mapping: str | None, dry_run: bool, body: str | None) -> None:
+    """Import FILE as a draft for a publisher to approve, leaving out rows with errors and payments already imported."""
+    audit.as_command_line()
     data = file.read_bytes()
     try:
         headers = staging.read_headers(data)
@@ -41,7 +45,8 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
             chosen = ", ".join(f"{key}={headers[index]!r}" for key, index in columns.items() if index is not None)
             click.echo(f"Using {source}: {chosen}")
         started = time.perf_counter()
-        preview = spend_import.preview_data(db.session, data, columns)
+        publisher = bodies.find_or_add(db.session, body)
+        preview = spend_import.preview_data(db.session, data, columns, publisher)
     except staging.SpendImportError as error:
         raise click.ClickException(str(error)) from None
 
@@ -55,17 +60,22 @@ def import_file(file: Path, mapping: str | None, dry_run: bool) -> None:
     )
     for year in preview.years:
         click.echo(f"  {year.label}: {year.count:,} payments, {pounds(year.total_pence, exact=True)}")
+    if preview.correction:
+        change = preview.correction
+        click.echo(f"Corrects {change.replaces.filename}: {change.added:,} payments added, {change.removed:,} removed, "
+                   f"{change.changed:,} changed. Once approved it replaces that import.")
     if dry_run:
+        db.session.rollback()
         click.echo("Dry run: nothing was saved.")
         return
     try:
-        record = spend_import.import_data(db.session, file.name, data, columns, actor=None)
+        record = spend_import.import_data(db.session, file.name, data, columns, actor=None, body=publisher)
     except staging.SpendImportError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"Imported {record.added_count:,} new payments from {file.name} in {time.perf_counter() - started:.1f}s. "
-        "Yearly totals are up to date."
+        f"Imported {record.added_count:,} new payments from {file.name} for {publisher.name} "
+        f"in {time.perf_counter() - started:.1f}s, as a draft: a publisher approves it at /admin/review."
     )
 
 
