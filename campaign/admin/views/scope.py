@@ -25,8 +25,8 @@ def _scope_page(rule_form: ScopeRuleForm, minimum_form: MinimumCoverageForm):
     return response if not minimum_form.errors else (response[0], 400)
 
 
-@bp.route("/scope", methods=["GET", "POST"])
-def scope():
+@bp.route("/scope", methods=["GET", "POST"], endpoint="scope")
+def scope_rules():
     """Leave categories and payees out of scope, with a reason."""
     form = ScopeRuleForm()
     if request.method == "GET":
