@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 
 from campaign.extensions import db
 from campaign.formatting import pounds
-from campaign.services.spend import imports as spend_import
 from campaign.services import audit
 from campaign.services.spend import bodies, staging, totals
+from campaign.services.spend import imports as spend_import
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 

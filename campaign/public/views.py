@@ -8,10 +8,10 @@ from sqlalchemy import text
 from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models import StoredImage
+from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
-from campaign.models.spend import SCOPE_REASONS
 from campaign.services.figures import headline as figures
 from campaign.services.spend import coverage
 from campaign.services.x import hashtags

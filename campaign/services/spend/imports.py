@@ -31,8 +31,8 @@ from campaign.models import PublishingBody, SpendImport, SpendTransaction, Staff
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services import audit
 from campaign.services.figures.editing import financial_year_of
-from campaign.services.spend import parse as spend_parse
 from campaign.services.spend import bodies, corrections, staging, totals
+from campaign.services.spend import parse as spend_parse
 from campaign.services.spend.columns import header_signature
 from campaign.services.spend.staging import (
     SpendImportError,

@@ -114,7 +114,7 @@ def approve_year(session: Session, start_year: int, actor: StaffUser | None) -> 
     if approved is None:
         approved = ComputedYear(start_year=start_year, status="approved")
         session.add(approved)
-    for name in (*coverage.FIGURE_FIELDS, "prepared_by_id", "computed_at", "is_demo"):
+    for name in (*coverage.FIGURE_FIELDS, "prepared_by_id", "computed_at"):
         setattr(approved, name, getattr(draft, name))
     approved.minimum_coverage_bp = coverage.minimum_coverage(session)
     approved.approved_by_id = actor.id if actor is not None else None
