@@ -114,6 +114,9 @@ class Config:
     # weaken it; only TestConfig changes it.
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # Review before public: a publisher may not approve an import or figure they prepared themselves
+    TWO_PERSON_APPROVAL = _bool("TWO_PERSON_APPROVAL", True)
+
     # Email
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _int("MAIL_PORT", 25)

@@ -29,6 +29,7 @@ from campaign.models import (  # noqa: E402
 )
 from campaign.models.common import utcnow  # noqa: E402
 from campaign.services.content import seed  # noqa: E402
+from campaign.services.spend import bodies  # noqa: E402
 
 PLEDGES = 10_000
 TRANSACTIONS = 100_000
@@ -95,7 +96,8 @@ def main() -> None:
                      for i in range(SUPPLIERS)]
         db.session.execute(insert(Supplier), suppliers)
         spend_import = SpendImport(filename="demo.csv", file_sha256="0" * 64, header_signature="0" * 64,
-                                   mapping={}, row_count=TRANSACTIONS)
+                                   mapping={}, row_count=TRANSACTIONS, body_id=bodies.own_body(db.session).id,
+                                   status="approved", is_demo=True)
         db.session.add(spend_import)
         db.session.flush()
         first = date(2019, 4, 1)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g
+from sqlalchemy import select
 
 from campaign import create_app
 from campaign.extensions import db as _db
@@ -120,3 +121,19 @@ def app_with(**overrides) -> Iterator[Flask]:
             if not using_postgres:
                 drop_schema()
             _db.engine.dispose()
+
+
+def publish_everything(db, publisher: StaffUser | None = None) -> StaffUser:
+    """A second person (a publisher) approves every draft import, then every year's figures that changed."""
+    from campaign.services.spend import review
+
+    if publisher is None:
+        publisher = db.session.scalar(
+            select(StaffUser).where(StaffUser.email == "second.publisher@lancashire-pcc.example")
+        ) or make_staff(db, role="publisher", email="second.publisher@lancashire-pcc.example")
+    for record in review.waiting_imports(db.session):
+        review.approve_import(db.session, record, publisher)
+    for draft, approved in review.years_to_review(db.session):
+        if review.differs(draft, approved):
+            review.approve_year(db.session, draft.start_year, publisher)
+    return publisher

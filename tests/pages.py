@@ -28,6 +28,7 @@ PUBLIC_PAGES = [
     ("public.case_study", {"slug": "west-division-police-headquarters"}),
     ("public.case_study", {"slug": "hay-for-the-mounted-division"}),
     ("public.figures_page", {}),
+    ("public.figures_method", {}),
     ("public.privacy", {}),
     ("public.accessibility", {}),
     ("public.cookies", {}),

@@ -40,6 +40,16 @@ def editor(client, db):
     return user
 
 
+@pytest.fixture
+def publisher(client, db):
+    """A publisher: since issue 11, publishing figures and changing spend years needs this role."""
+    user = make_staff(db, role="publisher")
+    signed_in(client, user)
+    # These tests add a figure and publish it as one person; the two-person rule has its own tests.
+    client.application.config["TWO_PERSON_APPROVAL"] = False
+    return user
+
+
 def post_figure(client, status=302, url="/admin/figures/new", **changes):
     response = client.post(url, data=FIGURE | changes)
     assert response.status_code == status, response.get_data(as_text=True)[:2000]
@@ -133,7 +143,7 @@ def spend_years(db):
         ("pledge_count", {}, "count", "2"),
     ],
 )
-def test_each_computation_through_the_staff_area(client, db, editor, spend_years, computation, param, unit, shown):
+def test_each_computation_through_the_staff_area(client, db, publisher, spend_years, computation, param, unit, shown):
     contract = make_contract(db, local_spend_delivered_pence=75_000_00)
     for number, status in enumerate(("live", "live", "pending")):
         db.session.add(Pledge(organisation_name=f"Firm {number}", name_key=f"firm {number}", org_type="business",
@@ -159,7 +169,7 @@ def test_a_computed_figure_needs_its_year_or_contract(client, db, editor):
     assert "Select a contract from the list" in response.get_data(as_text=True)
 
 
-def test_a_computed_figure_follows_the_data(client, db, editor):
+def test_a_computed_figure_follows_the_data(client, db, publisher):
     year = make_year(db, 2023, total_spend_pence=10_000_00)
     post_figure(client, kind="computed", computation="spend_in_year", param_year="2023", value="")
     figure = only_figure(db)
@@ -170,7 +180,7 @@ def test_a_computed_figure_follows_the_data(client, db, editor):
     assert "£20,000" in text_of(client.get_page("public.figures_page"))
 
 
-def test_publishing_changes_the_home_page_at_once_for_the_public(client, db, editor, seeded):
+def test_publishing_changes_the_home_page_at_once_for_the_public(client, db, publisher, seeded):
     anonymous = client.application.test_client()
     before = anonymous.get("/").get_data(as_text=True)
     post_figure(client, label="a brand new headline number", value="£7,777")
@@ -209,14 +219,14 @@ def test_move_up_and_down_changes_the_public_order(client, db, editor):
     assert second.id
 
 
-def test_changes_are_audited_with_before_and_after(client, db, editor):
+def test_changes_are_audited_with_before_and_after(client, db, publisher):
     post_figure(client, value="£100")
     figure = only_figure(db)
     post_figure(client, url=f"/admin/figures/{figure.id}/edit", value="£250")
     client.post(f"/admin/figures/{figure.id}/publish")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "figure").order_by(AuditEvent.id)).all()
     assert [event.action for event in events] == ["create", "update", "publish"]
-    assert all(event.staff_id == editor.id and event.staff_email == editor.email for event in events)
+    assert all(event.staff_id == publisher.id and event.staff_email == publisher.email for event in events)
     assert events[1].before["value"] == 100_00 and events[1].after["value"] == 250_00
     assert "label" not in events[1].after  # only what changed is kept
     assert events[2].before == {"published": False} and events[2].after == {"published": True}
@@ -245,7 +255,7 @@ YEAR = {
 }
 
 
-def test_add_and_change_a_year_in_pounds_and_pence(client, db, editor):
+def test_add_and_change_a_year_in_pounds_and_pence(client, db, publisher):
     client.post_and_redirect("/admin/spend-by-year/new", YEAR, to="admin.years")
     year = db.session.scalar(select(FinancialYear))
     assert (year.start_year, year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
@@ -272,14 +282,14 @@ def test_add_and_change_a_year_in_pounds_and_pence(client, db, editor):
         ({"source_url": "javascript:alert(1)"}, "starting with https://"),
     ],
 )
-def test_year_rules(client, db, editor, changes, message):
+def test_year_rules(client, db, publisher, changes, message):
     response = client.post("/admin/spend-by-year/new", data=YEAR | changes)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(FinancialYear)) is None
 
 
-def test_a_year_cannot_be_added_twice(client, db, editor):
+def test_a_year_cannot_be_added_twice(client, db, publisher):
     client.post("/admin/spend-by-year/new", data=YEAR)
     response = client.post("/admin/spend-by-year/new", data=YEAR)
     assert response.status_code == 400 and "already in the table" in response.get_data(as_text=True)

@@ -14,7 +14,14 @@ from campaign.models.common import utcnow
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import staging, totals, values
-from tests.factories import load_user_per_request, make_staff, make_supplier, make_year, signed_in
+from tests.factories import (
+    load_user_per_request,
+    make_staff,
+    make_supplier,
+    make_year,
+    publish_everything,
+    signed_in,
+)
 from tests.pages import parse, text_of
 
 
@@ -70,8 +77,11 @@ def selected_mapping(page) -> dict[str, str]:
     return chosen
 
 
-def import_via_admin(client, data: bytes, filename="spend.csv", mapping=None, accept_errors=False):
-    """Upload, confirm the proposed (or given) columns, preview and import; return the preview page."""
+def import_via_admin(client, data: bytes, filename="spend.csv", mapping=None, accept_errors=False, publish=True):
+    """Upload, confirm the proposed (or given) columns, preview and import; return the preview page.
+
+    Unless told not to, a second person (a publisher) then approves the import and the figures.
+    """
     response = upload(client, data, filename)
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     mapping_url = response.headers["Location"]
@@ -83,6 +93,8 @@ def import_via_admin(client, data: bytes, filename="spend.csv", mapping=None, ac
     preview = parse(client.get(preview_url).get_data(as_text=True))
     response = client.post(preview_url, data={"accept_errors": "y"} if accept_errors else {})
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    if publish:
+        publish_everything(client.application.extensions["sqlalchemy"])
     return preview
 
 
@@ -351,6 +363,8 @@ def test_documented_years_are_never_overwritten(client, db, editor, register):
     assert documented.total_spend_pence == 46_000_000_00 and not documented.computed_from_spend
     page = text_of(client.get_page("admin.years"))
     assert "Imported payments for 2023/24 add up to £2,100, £1,000 in Lancashire" in page
+    assert client.post(f"/admin/spend-by-year/{documented.id}/use-computed").status_code == 403  # editors cannot
+    signed_in(client, make_staff(db, role="publisher"))
     client.post(f"/admin/spend-by-year/{documented.id}/use-computed")
     db.session.refresh(documented)
     assert documented.total_spend_pence == 210000 and documented.computed_from_spend
@@ -361,6 +375,7 @@ def test_documented_years_are_never_overwritten(client, db, editor, register):
 def test_editing_a_computed_year_makes_it_documented(client, db, editor, register):
     import_via_admin(client, TOTALS_FILE.encode())
     year = db.session.scalar(select(FinancialYear).where(FinancialYear.start_year == 2023))
+    signed_in(client, make_staff(db, role="publisher"))  # the table is public at once, so publishers change it
     client.post(f"/admin/spend-by-year/{year.id}/edit", data={
         "start_year": "2023", "total_spend_pence": "£5,000", "source_text": "Annual report"})
     db.session.refresh(year)
@@ -374,6 +389,7 @@ def test_totals_are_one_sql_aggregation(db, register):
     user = make_staff(db)
     spend_import.import_data(db.session, "t.csv", TOTALS_FILE.encode(),
                              {"date": 0, "supplier": 3, "amount": 5, "reference": 4}, user)
+    publish_everything(db)
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -402,6 +418,7 @@ def test_unmatched_suppliers_are_listed_and_can_be_added(client, db, editor, reg
     supplier = db.session.scalar(select(Supplier).where(Supplier.name == "Unknown Newco"))
     assert supplier.location == "lancashire" and supplier.council_area == "ribble-valley"
     assert db.session.scalar(select(SpendTransaction.supplier_id).where(SpendTransaction.reference == "P4")) == supplier.id
+    publish_everything(db)
     year = db.session.scalar(select(FinancialYear).where(FinancialYear.start_year == 2023))
     assert year.lancashire_spend_pence == 120000
     assert "Every supplier in the imported payments is in the register" in text_of(
@@ -417,6 +434,7 @@ def test_an_unmatched_name_can_be_matched_to_a_registered_supplier(client, db, e
     assert response.status_code == 302
     alias = db.session.scalar(select(SupplierAlias))
     assert alias.name == "Unknown Newco" and alias.supplier.name == "Manchester Metals"
+    publish_everything(db)
     year = db.session.scalar(select(FinancialYear).where(FinancialYear.start_year == 2023))
     assert year.north_west_spend_pence == 170000
     # The next file with that name matches straight away.
@@ -428,6 +446,8 @@ def test_an_unmatched_name_can_be_matched_to_a_registered_supplier(client, db, e
 def test_removing_an_import_takes_its_payments_and_totals_out(client, db, editor, register):
     import_via_admin(client, TOTALS_FILE.encode(), "wrong.csv")
     record = db.session.scalar(select(SpendImport))
+    assert client.get("/admin/spend/imports/1/remove").status_code == 403  # approved: a publisher's step
+    signed_in(client, make_staff(db, role="publisher"))
     client.get_page("admin.spend_import_remove", import_id=record.id)
     assert client.post(f"/admin/spend/imports/{record.id}/remove").status_code == 302
     assert db.session.scalar(select(func.count(SpendTransaction.id))) == 0
@@ -519,6 +539,7 @@ def test_cli_recompute(runner, db, register):
     user = make_staff(db)
     spend_import.import_data(db.session, "t.csv", TOTALS_FILE.encode(),
                              {"date": 0, "supplier": 3, "amount": 5, "reference": 4}, user)
+    publish_everything(db)
     result = runner.invoke(args=["spend", "recompute"])
     assert result.exit_code == 0 and "Updated 2 years" in result.output
 

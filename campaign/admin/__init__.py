@@ -30,6 +30,8 @@ from campaign.admin.views import (  # noqa: E402,F401
     dashboard,
     figures,
     pledges,
+    review,
+    scope,
     spend,
     staff,
     suppliers,

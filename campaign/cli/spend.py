@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 
 from campaign.extensions import db
 from campaign.formatting import pounds_and_pence
+from campaign.services import audit
+from campaign.services.spend import bodies, reading, staging, totals
 from campaign.services.spend import imports as spend_import
-from campaign.services.spend import reading, staging, totals
 from campaign.services.spend.columns import FIRST_ROW_IS_DATA
 
 cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
@@ -27,28 +28,37 @@ cli = AppGroup("spend", help="Import spend files and work out yearly totals.")
 )
 @click.option("--first-row-is-data", is_flag=True, help="The files have no header row: map columns by index.")
 @click.option("--dry-run", is_flag=True, help="Show what would be imported, and every row error, without saving.")
-def import_files(files: tuple[Path, ...], mapping: str | None, first_row_is_data: bool, dry_run: bool) -> None:
+@click.option("--body", help="Whose payments the files hold, by name or slug. Default: the OPCC and Lancashire "
+              "Constabulary, the only body whose payments count toward the campaign's figures.")
+def import_files(
+    files: tuple[Path, ...], mapping: str | None, first_row_is_data: bool, dry_run: bool, body: str | None
+) -> None:
     """Import FILES (CSV or .xlsx), leaving out rows with errors (listed) and payments already imported.
 
     Every file is read and summarised, sheet by sheet, before any is saved; a file that cannot be
     read stops the whole command with nothing saved.
     """
+    audit.as_command_line()
     started = time.perf_counter()
-    planned = [_plan(file, mapping, first_row_is_data) for file in files]
+    publisher = bodies.find_or_add(db.session, body)
+    planned = [_plan(file, mapping, first_row_is_data, publisher) for file in files]
     if dry_run:
+        db.session.rollback()
         click.echo("Dry run: nothing was saved.")
         return
     for file, data, columns, preview in planned:
         try:
-            record = spend_import.import_data(db.session, file.name, data, columns, actor=None, parsed=preview.parsed)
+            record = spend_import.import_data(
+                db.session, file.name, data, columns, actor=None, parsed=preview.parsed, body=publisher
+            )
         except staging.SpendImportError as error:
             db.session.rollback()
             raise click.ClickException(f"{file.name}: {error}") from None
-        click.echo(f"Imported {record.added_count:,} new payments from {file.name}.")
-    click.echo(f"Done in {time.perf_counter() - started:.1f}s. Yearly totals are up to date.")
+        click.echo(f"Imported {record.added_count:,} new payments from {file.name} for {publisher.name}, as a draft.")
+    click.echo(f"Done in {time.perf_counter() - started:.1f}s. A publisher approves the imports at /admin/review.")
 
 
-def _plan(file: Path, mapping: str | None, first_row_is_data: bool):
+def _plan(file: Path, mapping: str | None, first_row_is_data: bool, publisher):
     """Read one file with its columns and print what importing it would do, saving nothing."""
     try:
         reading.check_size(file.stat().st_size)  # before reading a huge file into memory
@@ -66,7 +76,7 @@ def _plan(file: Path, mapping: str | None, first_row_is_data: bool):
             click.echo(f"Using {source} for {file.name}: {chosen}")
         if first_row_is_data:
             columns[FIRST_ROW_IS_DATA] = True
-        preview = spend_import.preview_data(db.session, data, columns)
+        preview = spend_import.preview_data(db.session, data, columns, publisher)
     except (staging.SpendImportError, reading.FileFormatError) as error:
         raise click.ClickException(f"{file.name}: {error}") from None
     _summarise(file.name, preview)
@@ -96,6 +106,10 @@ def _summarise(name: str, preview: spend_import.ImportPreview) -> None:
             )
     for year in preview.years:
         click.echo(f"  {year.label}: {year.count:,} payments, {pounds_and_pence(year.total_pence)}")
+    if preview.correction:
+        change = preview.correction
+        click.echo(f"Corrects {change.replaces.filename}: {change.added:,} payments added, {change.removed:,} removed, "
+                   f"{change.changed:,} changed. Once approved it replaces that import.")
 
 
 @cli.command("recompute")

@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from campaign.extensions import db
 from campaign.models.common import utcnow
-from campaign.services import staff
+from campaign.models.staff import ROLES
+from campaign.services import audit, staff
 
 cli = AppGroup("staff", help="Manage staff accounts for the admin area.")
 
@@ -38,10 +39,12 @@ def _find(email: str):
 @cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
-@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True,
-              help="admin also manages staff accounts and reads the audit log.")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True,
+              help="publisher also approves imports and figures for the public; "
+              "admin also manages staff accounts and reads the audit log.")
 def create(email: str, name: str, role: str) -> None:
     """Add a staff account. The password is prompted for, or read from STAFF_PASSWORD."""
+    audit.as_command_line()
     if staff.find_by_email(db.session, email) is not None:
         _fail(f"There is already an account for {staff.normalise_email(email)}.")
     password = _password("Password (at least 12 characters)")
@@ -72,6 +75,7 @@ def list_accounts() -> None:
 @click.argument("email")
 def set_password(email: str) -> None:
     """Set a new password (prompted, or STAFF_PASSWORD); ends the account's sessions and any pause."""
+    audit.as_command_line()
     user = _find(email)
     password = _password("New password (at least 12 characters)")
     try:
@@ -85,6 +89,7 @@ def set_password(email: str) -> None:
 @click.argument("email")
 def disable(email: str) -> None:
     """Stop an account signing in, and end its sessions."""
+    audit.as_command_line()
     user = _find(email)
     if not user.active:
         click.echo(f"{user.email} is already disabled.")
@@ -100,6 +105,7 @@ def disable(email: str) -> None:
 @click.argument("email")
 def enable(email: str) -> None:
     """Let a disabled account sign in again."""
+    audit.as_command_line()
     user = _find(email)
     staff.set_active(db.session, user, True, actor=None)
     click.echo(f"Enabled {user.email}.")

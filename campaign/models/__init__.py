@@ -7,8 +7,11 @@ from campaign.models.outbox import OutboxMessage
 from campaign.models.pledges import Pledge, PledgeToken
 from campaign.models.social import HashtagPost, SiteState, SocialPost
 from campaign.models.spend import (
+    ComputedYear,
     Contract,
     ImportMapping,
+    PublishingBody,
+    ScopeRule,
     SpendImport,
     SpendTransaction,
     StagedUpload,
@@ -19,7 +22,7 @@ from campaign.models.staff import StaffUser
 
 __all__ = [
     "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
-    "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
+    "ComputedYear", "ImportMapping", "PublishingBody", "ScopeRule", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
     "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffUser", "StoredImage", "Supplier",
     "SupplierAlias",
 ]

@@ -4,13 +4,48 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
+from campaign.formatting import year_label
 from campaign.models.common import PublicContent, UTCDateTime, utcnow
 
 LOCATIONS = ("lancashire", "north_west", "elsewhere", "unknown")
+IMPORT_STATUSES = ("draft", "approved", "replaced")
+# Why spend is left out of scope: what procurement cannot influence (the CLES method).
+SCOPE_REASONS = {
+    "public_body": "Payments to another public body",
+    "precept_levy": "Precepts and levies",
+    "pension": "Pensions",
+    "tax": "Tax",
+    "grant": "Grants",
+    "rates": "Business rates",
+    "private_individual": "Payments to private individuals",
+}
+
+
+class PublishingBody(db.Model):
+    """Whose payments a spend file holds; only the campaign's own body counts toward its figures."""
+
+    __tablename__ = "publishing_body"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_own: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Supplier(PublicContent, db.Model):
@@ -80,6 +115,21 @@ class SpendImport(db.Model):
     total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body_id: Mapped[int] = mapped_column(ForeignKey("publishing_body.id"), index=True)
+    # A draft counts toward nothing until a publisher approves it; "replaced" is an earlier file a correction took over.
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    # The approved import this file corrects, and what it changes there (counts and the rows it takes out).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("spend_import.id", ondelete="SET NULL"))
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    body: Mapped[PublishingBody] = relationship()
+
+    __table_args__ = (CheckConstraint("status IN ('draft', 'approved', 'replaced')", name="status"),)
 
 
 class StagedUpload(db.Model):
@@ -124,6 +174,105 @@ class SpendTransaction(PublicContent, db.Model):
         Index("ix_spend_transaction_year_supplier", "financial_year", "supplier_id"),
         Index("ix_spend_transaction_supplier_id", "supplier_id"),
     )
+
+
+class ScopeRule(db.Model):
+    """Staff's decision that a category of spend, or a payee, is outside what procurement can influence."""
+
+    __tablename__ = "scope_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "category" or "supplier"
+    value: Mapped[str] = mapped_column(String(300))
+    # Lower-cased category, or the normalised payee name: what the payments are matched on.
+    value_key: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "value_key", name="uq_scope_rule_kind_value"),
+        CheckConstraint("kind IN ('category', 'supplier')", name="kind"),
+        CheckConstraint(
+            "reason IN ('public_body', 'precept_levy', 'pension', 'tax', 'grant', 'rates', 'private_individual')",
+            name="reason",
+        ),
+    )
+
+
+class ComputedYear(PublicContent, db.Model):
+    """One financial year's figures worked out by the CLES method, as a draft or as a publisher approved them.
+
+    Money in whole pence. The amounts by location, SME and VCSE are in-scope spend with classified suppliers.
+    """
+
+    __tablename__ = "computed_year"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    first_paid_on: Mapped[date | None]
+    last_paid_on: Mapped[date | None]
+    last_imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    total_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    out_of_scope: Mapped[dict] = mapped_column(JSON, default=dict)  # reason -> pence
+    in_scope_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    classified_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    lancashire_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    north_west_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    sme_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    vcse_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The minimum coverage in force when approved, in hundredths of a per cent.
+    minimum_coverage_bp: Mapped[int] = mapped_column(Integer, default=8000)
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("start_year", "status", name="uq_computed_year_status"),
+        CheckConstraint("status IN ('draft', 'approved')", name="status"),
+    )
+
+    def makes_public_stale(self) -> bool:
+        """Only approved figures show on public pages."""
+        return self.status == "approved"
+
+    @property
+    def label(self) -> str:
+        """The year as people write it, for example 2023/24."""
+        return year_label(self.start_year)
+
+    @property
+    def coverage_bp(self) -> int | None:
+        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
+        return share_bp(self.classified_pence, self.in_scope_pence)
+
+    @property
+    def shares_shown(self) -> bool:
+        """Whether coverage reaches the minimum, so the local shares can be published."""
+        coverage = self.coverage_bp
+        return coverage is not None and coverage >= self.minimum_coverage_bp
+
+    @property
+    def lancashire_share_bp(self) -> int | None:
+        """Lancashire's share of in-scope spend with classified suppliers."""
+        return share_bp(self.lancashire_pence, self.classified_pence)
+
+    @property
+    def north_west_share_bp(self) -> int | None:
+        """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
+        return share_bp(self.north_west_pence, self.classified_pence)
+
+
+def share_bp(part: int, whole: int) -> int | None:
+    """`part` as hundredths of a per cent of `whole`, rounded half up in integers; None without a whole."""
+    if whole <= 0:
+        return None
+    return (part * 10_000 * 2 + whole) // (whole * 2)
 
 
 class Contract(PublicContent, db.Model):

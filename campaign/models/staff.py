@@ -13,7 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from campaign.extensions import db
 from campaign.models.common import UTCDateTime, utcnow
 
-ROLES = ("admin", "editor")
+# Editors prepare; publishers also approve imports and figures for the public; admins also manage staff.
+ROLES = ("admin", "publisher", "editor")
 DEFAULT_HASH_METHOD = "scrypt"
 
 
@@ -36,7 +37,7 @@ class StaffUser(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (CheckConstraint("role IN ('admin', 'editor')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('admin', 'publisher', 'editor')", name="role"),)
 
     def set_password(self, password: str) -> None:
         """Hash and store a new password (scrypt unless PASSWORD_HASH_METHOD says otherwise), ending other sessions."""
@@ -61,3 +62,8 @@ class StaffUser(UserMixin, db.Model):
     def is_admin(self) -> bool:
         """Admins also manage staff and read the audit log."""
         return self.role == "admin"
+
+    @property
+    def can_publish(self) -> bool:
+        """Publishers and admins approve imports and figures and put them on public pages."""
+        return self.role in ("admin", "publisher")

@@ -8,10 +8,12 @@ from sqlalchemy import text
 from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models import StoredImage
+from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
+from campaign.services.spend import coverage
 from campaign.services.x import hashtags
 from campaign.social import sharing
 
@@ -70,8 +72,17 @@ def figures_page():
         figures=shown,
         years=years,
         chart=content.spend_chart(years),
+        computed_spend=coverage.approved_years(db.session),
+        scope_reasons=SCOPE_REASONS,
         **sharing.for_figures(db.session, shown),
     )
+
+
+@bp.route("/figures/method")
+@public_page
+def figures_method():
+    """How the computed spend figures are worked out, in plain English."""
+    return render_template("public/figures_method.html", reasons=SCOPE_REASONS)
 
 
 @bp.route("/privacy")

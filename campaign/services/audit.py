@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import date, datetime
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,21 @@ def snapshot(row: Any, fields: list[str] | None = None) -> dict[str, Any]:
             value = value.isoformat()
         values[name] = value
     return values
+
+
+def as_command_line() -> str:
+    """Say that changes in this app context come from the command line, named by the OS user running it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid, as in some containers
+        user = "unknown user"
+    g.audit_actor = f"command line ({user})"[:254]
+    return g.audit_actor
+
+
+def _fallback_actor() -> str | None:
+    """Who acts when no member of staff is signed in: the command line, when a command said so."""
+    return g.get("audit_actor") if has_app_context() else None
 
 
 def record(
@@ -46,7 +63,7 @@ def record(
         after = {key: after.get(key) for key in sorted(changed)}
     event = AuditEvent(
         staff_id=staff.id if staff is not None and staff.is_authenticated else None,
-        staff_email=staff.email if staff is not None and staff.is_authenticated else None,
+        staff_email=staff.email if staff is not None and staff.is_authenticated else _fallback_actor(),
         action=action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),

@@ -66,7 +66,7 @@ def create(
     if "@" not in email:
         raise StaffError("Enter an email address in the correct format, like name@example.org")
     if role not in ROLES:
-        raise StaffError(f"Choose a role: {' or '.join(ROLES)}")
+        raise StaffError("Choose a role: " + ", ".join(ROLES[:-1]) + " or " + ROLES[-1])
     if not name.strip():
         raise StaffError("Enter the person's name")
     check_password_strength(password)
@@ -116,7 +116,7 @@ def _active_admins(session: Session) -> int:
 def update(session: Session, user: StaffUser, name: str, role: str, actor: StaffUser | None) -> None:
     """Change a person's name or role; the last active admin cannot stop being one."""
     if role not in ROLES:
-        raise StaffError(f"Choose a role: {' or '.join(ROLES)}")
+        raise StaffError("Choose a role: " + ", ".join(ROLES[:-1]) + " or " + ROLES[-1])
     if not name.strip():
         raise StaffError("Enter the person's name")
     if user.role == "admin" and role != "admin" and user.active and _active_admins(session) <= 1:

@@ -9,8 +9,9 @@ from wtforms.validators import Length, ValidationError
 from campaign.admin.forms.fields import Required, text_field
 from campaign.forms_fields import RadioField
 
-ROLE_CHOICES = [("editor", "Editor: content, figures, contracts, spend and pledges"),
-                ("admin", "Admin: everything an editor does, plus staff accounts and the audit log")]
+ROLE_CHOICES = [("editor", "Editor: content, figures, contracts, spend and pledges, as drafts"),
+                ("publisher", "Publisher: everything an editor does, plus approving imports and figures for the public"),
+                ("admin", "Admin: everything a publisher does, plus staff accounts and the audit log")]
 
 
 def _password(label: str) -> PasswordField:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from campaign.admin import bp
 from campaign.admin.forms.figures import FigureForm
@@ -11,6 +11,7 @@ from campaign.extensions import db
 from campaign.models import HeadlineFigure
 from campaign.services.figures import editing as admin_figures
 from campaign.services.figures import headline as figures
+from campaign.services.spend import review
 from campaign.services.validation import FieldError
 
 
@@ -86,6 +87,11 @@ def figure_preview(figure_id: int):
 def figure_publish(figure_id: int):
     """Show a figure on the home and figures pages."""
     figure = get_or_404(HeadlineFigure, figure_id)
+    try:
+        review.check_can_publish_figure(db.session, figure.id, actor())
+    except review.ReviewError as error:
+        flash(str(error), "error")
+        abort(403)
     admin_figures.set_published(db.session, figure, True, actor())
     flash(f"Published: the home page now shows “{figure.label}”.", "success")
     return redirect(url_for("admin.figures"))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from campaign.admin import bp
 from campaign.admin.forms.fields import ConfirmForm
+from campaign.admin.forms.review import BodyForm
 from campaign.admin.forms.spend import ImportConfirmForm, MappingForm, UploadForm
 from campaign.admin.views.common import actor, form_page, get_or_404, show_error
 from campaign.extensions import db
 from campaign.models import SpendImport, StaffUser
-from campaign.services.spend import contracts, reading, staging, suppliers
+from campaign.services.spend import bodies, contracts, reading, review, staging, suppliers
 from campaign.services.spend import imports as spend_import
 from campaign.services.validation import FieldError
 
@@ -91,7 +92,9 @@ def spend_import_preview(token: str):
     if staged.mapping is None:
         return redirect(url_for("admin.spend_import_mapping", token=token))
     form = ImportConfirmForm()
+    body_form = _body_form()
     try:
+        body = bodies.find_or_add(db.session, body_form.chosen()) if request.method == "POST" else None
         if form.validate_on_submit():
             # Parsed once and handed to the import, so a large file is not read twice in one request.
             parsed = spend_import.parse_staged(staged)
@@ -104,14 +107,24 @@ def spend_import_preview(token: str):
                     "Confirm you have read the errors, or change the columns or the file and try again"
                 )
             else:
-                return _imported(spend_import.import_staged(db.session, staged, actor(), parsed))
-        preview = spend_import.preview_staged(db.session, staged)
+                return _imported(spend_import.import_staged(db.session, staged, actor(), parsed, body=body))
+        preview = spend_import.preview_data(db.session, staged.data, staged.mapping, body)
     except staging.SpendImportError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.spend_import"))
     return form_page(
         "admin/spend/preview.html", form, staged=staged, preview=preview, max_errors=MAX_ERRORS_SHOWN,
+        body_form=body_form,
     )
+
+
+def _body_form() -> BodyForm:
+    """Whose payments the file holds: the campaign's own body unless staff choose another."""
+    form = BodyForm()
+    form.body.choices = [(body.slug, body.name) for body in bodies.all_bodies(db.session)]
+    if form.body.data not in {slug for slug, _name in form.body.choices}:
+        form.body.data = form.body.choices[0][0]
+    return form
 
 
 def _imported(record: SpendImport):
@@ -120,7 +133,7 @@ def _imported(record: SpendImport):
     flash(
         f"Imported {record.filename}: {record.added_count:,} new payments added"
         + (f", {already:,} were already here" if already else "")
-        + ". Yearly totals are up to date.",
+        + ". It is a draft: a publisher approves it on the review page before it counts.",
         "success",
     )
     return redirect(url_for("admin.spend_import_detail", import_id=record.id))
@@ -172,9 +185,16 @@ def spend_import_detail(import_id: int):
 def spend_import_remove(import_id: int):
     """Take out the payments an import added, after confirming."""
     record = get_or_404(SpendImport, import_id)
+    if record.status != "draft":
+        try:
+            review.check_can_publish(actor())
+        except review.ReviewError:
+            flash("Ask a publisher or an admin to remove an approved import: its payments count in the figures.",
+                  "error")
+            abort(403)
     form = ConfirmForm()
     if form.validate_on_submit():
         removed = spend_import.remove_import(db.session, record, actor())
-        flash(f"Removed {removed:,} payments from {record.filename}. Yearly totals are up to date.", "success")
+        flash(f"Removed {removed:,} payments from {record.filename}. The draft figures are up to date.", "success")
         return redirect(url_for("admin.spend_import"))
     return render_template("admin/spend/remove.html", form=form, record=record)

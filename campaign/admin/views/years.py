@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from campaign.admin import bp
 from campaign.admin.forms.years import YearForm
@@ -11,7 +11,7 @@ from campaign.extensions import db
 from campaign.models import FinancialYear
 from campaign.services.figures import editing as admin_figures
 from campaign.services.figures import headline as figures
-from campaign.services.spend import staging, totals
+from campaign.services.spend import review, staging, totals
 from campaign.services.validation import FieldError
 
 
@@ -25,9 +25,19 @@ def years():
     )
 
 
+def _publishers_only() -> None:
+    """The spend-by-year table shows on the public figures page at once, so only publishers change it."""
+    try:
+        review.check_can_publish(actor())
+    except review.ReviewError as error:
+        flash(str(error), "error")
+        abort(403)
+
+
 @bp.route("/spend-by-year/new", methods=["GET", "POST"])
 def year_new():
     """Add a financial year's spend from a document."""
+    _publishers_only()
     form = YearForm()
     if form.validate_on_submit():
         try:
@@ -43,6 +53,7 @@ def year_new():
 @bp.route("/spend-by-year/<int:year_id>/edit", methods=["GET", "POST"])
 def year_edit(year_id: int):
     """Change a financial year's spend."""
+    _publishers_only()
     year = get_or_404(FinancialYear, year_id)
     form = YearForm(data=admin_figures.year_values(year) if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -59,6 +70,7 @@ def year_edit(year_id: int):
 @bp.route("/spend-by-year/<int:year_id>/use-computed", methods=["POST"])
 def year_use_computed(year_id: int):
     """Switch a documented year to the totals worked out from imported payments."""
+    _publishers_only()
     year = get_or_404(FinancialYear, year_id)
     try:
         totals.use_computed_totals(db.session, year, actor())

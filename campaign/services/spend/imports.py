@@ -2,11 +2,15 @@
 
 A file goes upload -> mapping -> preview -> import.
 
+Every import names its publishing body (bodies.py) and starts as a draft that counts toward nothing
+until a publisher approves it (review.py). A file for the same body and months as an approved import
+is a correction: its preview says what changed, and once approved it replaces the earlier import.
+
 Importing is idempotent twice over: a file whose SHA-256 was imported before is refused,
 and each payment's `row_key` (a fingerprint of reference, date, supplier and amount) is
 unique, so a file that overlaps an earlier one adds only the payments that are new.
 
-Importing recomputes the yearly totals (totals.py).
+Importing recomputes the draft yearly figures (coverage.py).
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign.formatting import year_label
-from campaign.models import SpendImport, SpendTransaction, StaffUser, Supplier
+from campaign.models import PublishingBody, SpendImport, SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import StagedUpload, SupplierAlias
 from campaign.services import audit
 from campaign.services.figures.editing import financial_year_of
+from campaign.services.spend import bodies, corrections, staging, totals
 from campaign.services.spend import parse as spend_parse
-from campaign.services.spend import staging, totals
 from campaign.services.spend.columns import header_signature
 from campaign.services.spend.staging import SpendImportError
 from campaign.services.spend.values import normalise_supplier_name
@@ -37,7 +41,7 @@ from campaign.services.validation import rolls_back_on_error
 BATCH_SIZE = 5_000  # rows per INSERT: big enough to be quick, small enough to keep memory flat
 KEY_CHUNK = 500  # row keys per IN (...) query when counting payments already imported (SQLite)
 PG_KEY_CHUNK = 50_000  # row keys per = ANY(array) query on PostgreSQL
-REDACTED_KEY = "(redacted)"  # supplier_key for payments to people whose names were withheld
+REDACTED_KEY = corrections.REDACTED_KEY
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class ImportPreview:
     already_imported: int
     supplier_count: int
     unmatched_suppliers: int
+    correction: corrections.Correction | None = None
 
     @property
     def new_rows(self) -> int:
@@ -116,8 +121,10 @@ def count_already_imported(session: Session, keys: list[str]) -> int:
     return found
 
 
-def preview_data(session: Session, data: bytes, mapping: dict[str, int | None]) -> ImportPreview:
-    """Parse a file and say what importing it would add, without changing anything."""
+def preview_data(
+    session: Session, data: bytes, mapping: dict[str, int | None], body: PublishingBody | None = None
+) -> ImportPreview:
+    """Parse a file and say what importing it would add (or correct), without changing anything."""
     parsed = _parse(data, mapping)  # once: the headers come with it
     headers = parsed.headers
     by_year: dict[int, list[int]] = {}
@@ -134,6 +141,9 @@ def preview_data(session: Session, data: bytes, mapping: dict[str, int | None]) 
         already_imported=count_already_imported(session, [spend_parse.row_fingerprint(row) for row in parsed.rows]),
         supplier_count=len(keys),
         unmatched_suppliers=len(keys - known.keys()),
+        correction=corrections.compare(
+            session, body or bodies.own_body(session), parsed.rows, header_signature(headers)
+        ),
     )
 
 
@@ -166,12 +176,15 @@ def import_data(
     mapping: dict[str, int | None],
     actor: StaffUser | None,
     parsed: spend_parse.Preview | None = None,
+    body: PublishingBody | None = None,
+    is_demo: bool = False,
 ) -> SpendImport:
-    """Import every good row of a file; payments already in the database are left as they are.
+    """Import every good row of a file as a draft; payments already in the database are left as they are.
 
     Rows with errors are left out (the preview lists them). Everything happens in one
-    transaction: the import record, the payments, the yearly totals and the audit entry.
-    `parsed` is the file already parsed with this mapping, when the caller has it.
+    transaction: the import record, the payments, the draft yearly figures and the audit entry.
+    `parsed` is the file already parsed with this mapping, when the caller has it; `body` is whose
+    payments they are (the campaign's own when None).
     """
     earlier = staging.previous_import(session, data)
     if earlier is not None:
@@ -180,7 +193,16 @@ def import_data(
     headers = parsed.headers
     if not parsed.rows:
         raise SpendImportError("There are no payments to import: check the columns, or the file")
+    body = body or bodies.own_body(session)
+    correction = corrections.compare(session, body, parsed.rows, header_signature(headers))
     record = SpendImport(
+        body_id=body.id,
+        status="draft",
+        period_start=min(row.paid_on for row in parsed.rows),
+        period_end=max(row.paid_on for row in parsed.rows),
+        replaces_id=correction.replaces.id if correction else None,
+        changes=correction.as_json() if correction else None,
+        is_demo=is_demo,
         filename=staging.clean_filename(filename),
         file_sha256=staging.file_hash(data),
         header_signature=header_signature(headers),
@@ -231,12 +253,12 @@ def import_data(
     ) or 0
     if not staging.first_row_is_data(mapping):
         staging.remember_mapping(session, headers, mapping)
-    totals.recompute_years(session)
     audit.record(
         session, actor, "import", "spend_import", record.id,
-        f"Imported {record.filename}: {record.added_count} new payments of {record.row_count}",
-        after=audit.snapshot(record, ["filename", "file_sha256", "row_count", "added_count",
-                                      "skipped_count", "total_pence", "mapping"]),
+        f"Imported {record.filename} for {body.name} as a draft: {record.added_count} new payments"
+        f" of {record.row_count}" + (f", correcting {correction.replaces.filename}" if correction else ""),
+        after=audit.snapshot(record, ["filename", "file_sha256", "row_count", "added_count", "skipped_count",
+                                      "total_pence", "mapping", "body_id", "status", "replaces_id"]),
     )
     session.commit()
     return record
@@ -244,12 +266,13 @@ def import_data(
 
 @rolls_back_on_error
 def import_staged(
-    session: Session, staged: StagedUpload, actor: StaffUser | None, parsed: spend_parse.Preview | None = None
+    session: Session, staged: StagedUpload, actor: StaffUser | None, parsed: spend_parse.Preview | None = None,
+    body: PublishingBody | None = None,
 ) -> SpendImport:
-    """Import a staged file with its confirmed mapping, then forget the staged copy."""
+    """Import a staged file with its confirmed mapping as a draft, then forget the staged copy."""
     if staged.mapping is None:
         raise SpendImportError("Choose which columns hold the date, supplier and amount first")
-    record = import_data(session, staged.filename, staged.data, staged.mapping, actor, parsed)
+    record = import_data(session, staged.filename, staged.data, staged.mapping, actor, parsed, body=body)
     session.delete(staged)
     session.commit()
     return record
@@ -261,10 +284,11 @@ def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser 
     removed = session.execute(
         delete(SpendTransaction).where(SpendTransaction.import_id == spend_import.id)
     ).rowcount or 0
-    before = audit.snapshot(spend_import, ["filename", "file_sha256", "row_count", "added_count", "total_pence"])
+    before = audit.snapshot(spend_import, ["filename", "file_sha256", "row_count", "added_count", "total_pence",
+                                           "status"])
     session.delete(spend_import)
     session.flush()
-    totals.recompute_years(session)
+    totals.recompute_years(session, prepared_by=actor)
     audit.record(
         session, actor, "remove", "spend_import", spend_import.id,
         f"Removed import {spend_import.filename}: {removed} payments taken out", before=before,

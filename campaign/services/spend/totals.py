@@ -1,9 +1,8 @@
-"""Yearly spend totals worked out from the imported payments, for the spend-by-year table.
+"""Yearly spend totals: the spend-by-year table's computed years, written only from figures a publisher approved.
 
-Yearly totals are one GROUP BY over the transactions joined to the supplier register.
-They fill the spend-by-year table only for years staff have not typed in from a
-document: a documented year is never overwritten by an import; the staff page shows
-the computed totals beside it, and staff can choose to switch that year over.
+`computed_totals` is one GROUP BY over the counted payments (approved imports from the campaign's own
+body) joined to the supplier register, for staff to compare with a documented year. A documented year
+(typed in from a document) is never overwritten by an import; staff can choose to switch it over.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from campaign.formatting import pounds, year_label
-from campaign.models import FinancialYear, SpendTransaction, StaffUser, Supplier
+from campaign.models import ComputedYear, FinancialYear, SpendTransaction, StaffUser, Supplier
 from campaign.services import audit
+from campaign.services.spend import coverage
 from campaign.services.spend.staging import SpendImportError
 from campaign.services.validation import rolls_back_on_error
 
@@ -25,7 +25,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100  # the financial_year table's own limits
 
 @dataclass(frozen=True)
 class YearTotals:
-    """One financial year's spend, worked out from the imported payments."""
+    """One financial year's spend, worked out from the counted payments."""
 
     start_year: int
     payments: int
@@ -45,7 +45,7 @@ class YearTotals:
 
 @dataclass
 class RecomputeResult:
-    """Which rows of the spend-by-year table the totals filled, and which they left alone."""
+    """Which years the draft figures cover, and which rows of the spend-by-year table changed or were left."""
 
     updated: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
@@ -54,14 +54,14 @@ class RecomputeResult:
 
 
 def computed_totals(session: Session) -> dict[int, YearTotals]:
-    """Spend per financial year, by one GROUP BY over the payments joined to the register."""
+    """Spend per financial year, by one GROUP BY over the counted payments joined to the register."""
     amount = SpendTransaction.amount_pence
 
     def total_where(condition):
         return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
     rows = session.execute(
-        select(
+        coverage.counted_payments(
             SpendTransaction.financial_year,
             func.count(),
             func.coalesce(func.sum(amount), 0),
@@ -74,9 +74,7 @@ def computed_totals(session: Session) -> dict[int, YearTotals]:
                 & ((Supplier.id.is_(None)) | (Supplier.location == "unknown"))
             ),
             total_where(SpendTransaction.redacted.is_(True)),
-        )
-        .outerjoin(Supplier, Supplier.id == SpendTransaction.supplier_id)
-        .group_by(SpendTransaction.financial_year)
+        ).group_by(SpendTransaction.financial_year)
     )
     return {
         int(row[0]): YearTotals(int(row[0]), *(int(value) for value in row[1:]))
@@ -84,32 +82,35 @@ def computed_totals(session: Session) -> dict[int, YearTotals]:
     }
 
 
-def _notes(totals: YearTotals) -> str:
+def _notes(figures: ComputedYear) -> str:
     """Plain words on what the computed amounts include."""
-    parts = [f"Worked out from {totals.payments:,} payments in imported spend files."]
-    if totals.unclassified_pence:
+    parts = [f"Worked out from {figures.payments:,} payments in imported spend files."]
+    unclassified = figures.in_scope_pence - figures.classified_pence
+    if unclassified:
         parts.append(
-            f"{pounds(totals.unclassified_pence, exact=True)} went to suppliers whose location is not yet known: "
+            f"{pounds(unclassified, exact=True)} went to suppliers whose location is not yet known: "
             "it counts in the total but not as local spend."
         )
-    if totals.redacted_pence:
-        parts.append(
-            f"{pounds(totals.redacted_pence, exact=True)} went to people whose names were withheld: "
-            "it counts in the total but not as local spend."
-        )
+    for reason, pence in (figures.out_of_scope or {}).items():
+        if reason == coverage.WITHHELD_REASON:
+            parts.append(
+                f"{pounds(pence, exact=True)} went to people whose names were withheld: "
+                "it counts in the total but is out of scope, so not as local spend."
+            )
+    if not figures.shares_shown:
+        parts.append("Too little in-scope spend has a supplier with a known location to give the local shares yet.")
     return " ".join(parts)
 
 
-def _apply(year: FinancialYear, totals: YearTotals, result: RecomputeResult) -> None:
-    """Write computed totals into a year row, or leave its amounts empty when they cannot be right."""
+def _apply(year: FinancialYear, figures: ComputedYear, result: RecomputeResult) -> None:
+    """Write approved figures into a year row, or leave its amounts empty when they cannot be right."""
     year.computed_from_spend = True
     year.is_approximate = False
     year.source_text = COMPUTED_SOURCE
     year.source_url = None
-    amounts = (
-        totals.total_pence, totals.lancashire_pence, totals.north_west_pence, totals.sme_pence, totals.vcse_pence,
-    )
-    if totals.total_pence < 0 or any(part > totals.total_pence for part in amounts[1:]):
+    year.is_demo = figures.is_demo
+    parts = (figures.lancashire_pence, figures.north_west_pence, figures.sme_pence, figures.vcse_pence)
+    if figures.total_pence < 0 or any(part > figures.total_pence for part in parts):
         # Credit notes can outweigh payments in a part-year file; showing a negative
         # or impossible share would mislead, so the year shows no amounts until more data arrives.
         (year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
@@ -117,22 +118,24 @@ def _apply(year: FinancialYear, totals: YearTotals, result: RecomputeResult) -> 
         year.notes = (
             "The imported payments for this year include more credit notes than payments, so no totals are shown."
         )
-        result.problems.append(f"{totals.label}: credit notes outweigh payments, so no totals are shown")
+        result.problems.append(f"{figures.label}: credit notes outweigh payments, so no totals are shown")
         return
-    (year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
-     year.sme_spend_pence, year.vcse_spend_pence) = amounts
-    year.notes = _notes(totals)
+    year.total_spend_pence = figures.total_pence
+    # Below the minimum coverage a local amount would read as a share nobody can defend, so it stays empty.
+    (year.lancashire_spend_pence, year.north_west_spend_pence, year.sme_spend_pence,
+     year.vcse_spend_pence) = parts if figures.shares_shown else (None,) * 4
+    year.notes = _notes(figures)
 
 
-def recompute_years(session: Session) -> RecomputeResult:
-    """Bring computed years in line with the payments, leaving documented years untouched (no commit)."""
+def apply_approved(session: Session, result: RecomputeResult | None = None) -> RecomputeResult:
+    """Bring the table's computed years in line with the approved figures; documented years stay (no commit)."""
+    result = result or RecomputeResult()
     session.flush()
-    result = RecomputeResult()
-    totals = computed_totals(session)
+    approved = {row.start_year: row for row in coverage.approved_years(session)}
     years = {year.start_year: year for year in session.scalars(select(FinancialYear))}
-    for start_year, year_totals in sorted(totals.items()):
+    for start_year, figures in sorted(approved.items()):
         if not MIN_YEAR <= start_year <= MAX_YEAR:
-            result.problems.append(f"{year_totals.label}: payments dated before 2000 are not counted")
+            result.problems.append(f"{figures.label}: payments dated before 2000 are not counted")
             continue
         year = years.get(start_year)
         if year is None:
@@ -141,24 +144,31 @@ def recompute_years(session: Session) -> RecomputeResult:
         elif not year.computed_from_spend:
             result.documented.append(start_year)
             continue
-        _apply(year, year_totals, result)
-        result.updated.append(start_year)
+        _apply(year, figures, result)
     for start_year, year in years.items():
-        if year.computed_from_spend and start_year not in totals:
+        if year.computed_from_spend and start_year not in approved:
             session.delete(year)
             result.removed.append(start_year)
     session.flush()
     return result
 
 
+def recompute_years(session: Session, prepared_by: StaffUser | None = None) -> RecomputeResult:
+    """Work out every year's draft figures again, and keep the table in line with the approved ones (no commit)."""
+    result = RecomputeResult(updated=coverage.recompute(session, prepared_by))
+    return apply_approved(session, result)
+
+
 @rolls_back_on_error
 def use_computed_totals(session: Session, year: FinancialYear, actor: StaffUser | None) -> None:
-    """Replace a documented year's amounts with those worked out from imported payments."""
-    totals = computed_totals(session).get(year.start_year)
-    if totals is None:
-        raise SpendImportError(f"There are no imported payments for {year.label}")
+    """Replace a documented year's amounts with the figures a publisher approved for it."""
+    figures = session.scalar(
+        select(ComputedYear).where(ComputedYear.start_year == year.start_year, ComputedYear.status == "approved")
+    )
+    if figures is None:
+        raise SpendImportError(f"There are no approved figures from imported payments for {year.label}")
     before = audit.snapshot(year)
-    _apply(year, totals, RecomputeResult())
+    _apply(year, figures, RecomputeResult())
     session.flush()
     audit.record(
         session, actor, "use_computed", "financial_year", year.id,
