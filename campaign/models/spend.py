@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
@@ -22,9 +22,11 @@ class Supplier(PublicContent, db.Model):
     name: Mapped[str] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300), unique=True)
     postcode: Mapped[str | None] = mapped_column(String(10))
-    companies_house_number: Mapped[str | None] = mapped_column(String(8))
+    companies_house_number: Mapped[str | None] = mapped_column(String(8), index=True)
     is_sme: Mapped[bool] = mapped_column(default=False)
     is_vcse: Mapped[bool] = mapped_column(default=False)
+    # Councils, the NHS and other public bodies: spend with them is not private-sector supply.
+    is_public_body: Mapped[bool] = mapped_column(default=False, server_default=false())
     location: Mapped[str] = mapped_column(String(16), default="unknown", index=True)
     council_area: Mapped[str | None] = mapped_column(String(40))
     needs_confirmation: Mapped[bool] = mapped_column(default=False, index=True)
@@ -115,6 +117,8 @@ class SpendTransaction(PublicContent, db.Model):
     # The reference, or a fingerprint of the row when there is none: unique, so re-imports add nothing.
     row_key: Mapped[str] = mapped_column(String(200), unique=True)
     redacted: Mapped[bool] = mapped_column(default=False)
+    # The expenditure category or service area the file gives, as written there.
+    category: Mapped[str | None] = mapped_column(String(200))
 
     supplier: Mapped[Supplier | None] = relationship()
 

@@ -19,6 +19,7 @@ class SupplierForm(FlaskForm):
     companies_house_number = text_field("Companies House number (optional)", None, 12, "The Companies House number")
     is_sme = BooleanField("Small or medium-sized enterprise (SME)")
     is_vcse = BooleanField("Voluntary, community or social enterprise (VCSE)")
+    is_public_body = BooleanField("A public body (a council, the NHS, another police force or similar)")
     location_choice = RadioField(
         "Where the supplier is based",
         choices=[(key, "Work it out from the postcode" if key == "auto" else LOCATION_LABELS[key])
@@ -36,7 +37,7 @@ class SupplierForm(FlaskForm):
     def values(self) -> dict:
         """The form's values in the shape the suppliers service takes."""
         return {name: getattr(self, name).data for name in (
-            "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "location_choice", "council_area",
+            "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "is_public_body", "location_choice", "council_area",
         )}
 
 

@@ -34,7 +34,7 @@ LOCATION_CHOICES = ("auto", "lancashire", "north_west", "elsewhere")
 _COMPANY_NUMBER_RE = re.compile(r"^(?:\d{8}|[A-Z]{2}\d{6})$")
 PAGE_SIZE = 50
 FIELDS = [
-    "name", "postcode", "companies_house_number", "is_sme", "is_vcse",
+    "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "is_public_body",
     "location", "council_area", "needs_confirmation", "location_overridden",
 ]
 
@@ -137,6 +137,7 @@ def _clean(session: Session, values: dict[str, Any], supplier: Supplier | None) 
         "companies_house_number": company_number,
         "is_sme": bool(values.get("is_sme")),
         "is_vcse": bool(values.get("is_vcse")),
+        "is_public_body": bool(values.get("is_public_body")),
         "location": placement.location,
         "council_area": placement.council_area,
         "needs_confirmation": placement.needs_confirmation,
@@ -196,6 +197,7 @@ def values_of(supplier: Supplier) -> dict[str, Any]:
         "companies_house_number": supplier.companies_house_number or "",
         "is_sme": supplier.is_sme,
         "is_vcse": supplier.is_vcse,
+        "is_public_body": supplier.is_public_body,
         "location_choice": supplier.location if supplier.location_overridden and supplier.location != "unknown"
         else "auto",
         "council_area": supplier.council_area or "",
