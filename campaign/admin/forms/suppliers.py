@@ -1,9 +1,9 @@
-"""Supplier register forms: a supplier, and matching a name from the payments to one."""
+"""Supplier register forms: a supplier, matching a name from the payments to one, and uploading many."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from wtforms import BooleanField, HiddenField, IntegerField
 
 from campaign.admin.forms.fields import text_field
 from campaign.forms_fields import RadioField, SelectField
@@ -48,3 +48,11 @@ class MatchSupplierForm(FlaskForm):
         "Name of the supplier in the register", "Enter the name of a supplier in the register", 300,
         "The supplier name",
     )
+
+
+class AcceptSuggestionForm(FlaskForm):
+    """One click: this name from the payments is that suggested supplier."""
+
+    key = HiddenField()
+    supplier_id = IntegerField()
+    page = IntegerField(default=1)

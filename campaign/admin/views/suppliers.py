@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from campaign.admin import bp
-from campaign.admin.forms.suppliers import MatchSupplierForm, SupplierForm
-from campaign.admin.views.common import actor, form_page, get_or_404, page_number, query_text, show_error
+from campaign.admin.forms.suppliers import AcceptSuggestionForm, MatchSupplierForm, SupplierForm
+from campaign.admin.views.common import MAX_ID, actor, form_page, get_or_404, page_number, query_text, show_error
 from campaign.extensions import db
 from campaign.models import Supplier
 from campaign.services.geography import COUNCIL_AREAS
-from campaign.services.spend import suppliers
+from campaign.services.spend import matching, suppliers
 from campaign.services.validation import FieldError
 
 
@@ -89,8 +89,27 @@ def suppliers_unmatched():
     page = page_number()
     rows, total = suppliers.unmatched_suppliers(db.session, limit=50, offset=(page - 1) * 50)
     return render_template(
-        "admin/suppliers/unmatched.html", rows=rows, total=total, page=page, pages=max(1, -(-total // 50))
+        "admin/suppliers/unmatched.html", rows=rows, total=total, page=page, pages=max(1, -(-total // 50)),
+        suggestions=matching.suggest(db.session, [(row.key, row.name) for row in rows]), cutoff=matching.CUTOFF,
     )
+
+
+@bp.route("/suppliers/unmatched/accept", methods=["POST"])
+def supplier_accept_suggestion():
+    """Accept a suggested supplier for an unmatched name: its payments count as that supplier's."""
+    form = AcceptSuggestionForm()
+    if not form.validate_on_submit() or not form.key.data or not 0 < (form.supplier_id.data or 0) <= MAX_ID:
+        abort(400)
+    page = form.page.data if form.page.data and 0 < form.page.data <= 100_000 else 1
+    key = form.key.data[:300].replace("\x00", "")
+    name = suppliers.unmatched_name(db.session, key)
+    try:
+        supplier = suppliers.accept_suggestion(db.session, key, form.supplier_id.data, actor())
+    except FieldError as error:
+        flash(error.message + ".", "info")
+    else:
+        flash(f"Payments to “{name}” now count as {supplier.name}.", "success")
+    return redirect(url_for("admin.suppliers_unmatched", page=page))
 
 
 @bp.route("/suppliers/unmatched/match", methods=["GET", "POST"])

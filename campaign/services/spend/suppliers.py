@@ -20,7 +20,7 @@ from campaign.models import SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import SupplierAlias
 from campaign.services import audit, geography
 from campaign.services.spend import totals
-from campaign.services.spend.values import normalise_supplier_name
+from campaign.services.spend.values import is_redacted, normalise_supplier_name
 from campaign.services.validation import FieldError, rolls_back_on_error
 
 LOCATION_LABELS = {
@@ -225,8 +225,28 @@ def match_alias(session: Session, key: str, supplier_name: str, actor: StaffUser
     supplier = find_by_name(session, supplier_name)
     if supplier is None:
         raise FieldError("supplier_name", "Enter the name of a supplier in the register")
+    return _add_alias(session, key, name, supplier, actor)
+
+
+@rolls_back_on_error
+def accept_suggestion(session: Session, key: str, supplier_id: int, actor: StaffUser | None) -> Supplier:
+    """Match an unmatched name to the registered supplier suggested for it, in one click."""
+    name = unmatched_name(session, key)
+    if name is None or is_redacted(name):
+        raise FieldError(None, "Those payments are already matched to a supplier")
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise FieldError(None, "That supplier is no longer in the register")
+    return _add_alias(session, key, name, supplier, actor)
+
+
+def _add_alias(session: Session, key: str, name: str, supplier: Supplier, actor: StaffUser | None) -> Supplier:
+    """Record a name as another name of a supplier, link its payments and refresh the totals."""
     session.add(SupplierAlias(name=name[:300], name_key=key[:300], supplier_id=supplier.id))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise FieldError(None, "That name was matched to a supplier a moment ago by someone else") from None
     linked = link_payments(session, key, supplier.id)
     totals.recompute_years(session)
     audit.record(
