@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField
 
 from campaign.admin.forms.fields import text_field
@@ -56,3 +57,16 @@ class AcceptSuggestionForm(FlaskForm):
     key = HiddenField()
     supplier_id = IntegerField()
     page = IntegerField(default=1)
+
+
+class SupplierUploadForm(FlaskForm):
+    """A CSV file of suppliers to add to the register or change."""
+
+    file = FileField("Supplier list (CSV)")
+
+
+class ConfirmSupplierUploadForm(FlaskForm):
+    """Save a previewed upload: the file travels back in the form, so nothing is stored before this."""
+
+    payload = HiddenField()
+    filename = HiddenField()

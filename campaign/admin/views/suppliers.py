@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from campaign.admin import bp
-from campaign.admin.forms.suppliers import AcceptSuggestionForm, MatchSupplierForm, SupplierForm
+from campaign.admin.forms.suppliers import (
+    AcceptSuggestionForm,
+    ConfirmSupplierUploadForm,
+    MatchSupplierForm,
+    SupplierForm,
+    SupplierUploadForm,
+)
 from campaign.admin.views.common import MAX_ID, actor, form_page, get_or_404, page_number, query_text, show_error
 from campaign.extensions import db
 from campaign.models import Supplier
 from campaign.services.geography import COUNCIL_AREAS
-from campaign.services.spend import matching, suppliers
+from campaign.services.spend import matching, supplier_upload, suppliers
 from campaign.services.validation import FieldError
 
 
@@ -133,3 +139,66 @@ def supplier_match():
             flash(f"Payments to “{name}” now count as {supplier.name}.", "success")
             return redirect(url_for("admin.suppliers_unmatched"))
     return form_page("admin/suppliers/match.html", form, name=name, key=key)
+
+
+@bp.route("/suppliers/upload", methods=["GET", "POST"])
+def suppliers_upload():
+    """Upload a CSV of suppliers and preview every line; nothing is saved until the preview is confirmed."""
+    form = SupplierUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", "") or not hasattr(upload, "read"):
+            form.file.errors.append("Select a CSV file of suppliers to upload")
+        else:
+            data = upload.read(supplier_upload.MAX_BYTES + 1)
+            filename = upload.filename[:255].replace("\x00", "")
+            try:
+                result = supplier_upload.preview(db.session, data)
+                packed = supplier_upload.pack(data)
+            except supplier_upload.UploadError as error:
+                form.file.errors.append(str(error))
+            else:
+                return _preview_page(result, filename, packed)
+    return form_page("admin/suppliers/upload.html", form)
+
+
+def _preview_page(result, filename: str, packed: str):
+    """Every line of an upload and what it would do: 200 when it can be saved, 400 when lines need fixing."""
+    confirm = ConfirmSupplierUploadForm(data={"payload": packed, "filename": filename})
+    page = render_template(
+        "admin/suppliers/upload_preview.html", result=result, filename=filename, form=confirm,
+        location_labels=suppliers.LOCATION_LABELS,
+    )
+    return page, 400 if result.errors else 200
+
+
+@bp.route("/suppliers/upload/confirm", methods=["POST"])
+def suppliers_upload_confirm():
+    """Save a previewed upload, checking every line again first."""
+    form = ConfirmSupplierUploadForm()
+    if not form.validate_on_submit() or not form.payload.data:
+        abort(400)
+    filename = (form.filename.data or "suppliers.csv")[:255].replace("\x00", "")
+    try:
+        data = supplier_upload.unpack(form.payload.data)
+        result = supplier_upload.save(db.session, data, filename, actor())
+    except supplier_upload.UploadError as error:
+        flash(str(error) + ".", "error")
+        return redirect(url_for("admin.suppliers_upload"))
+    except FieldError as error:
+        flash(error.message + ".", "error")
+        return redirect(url_for("admin.suppliers_upload"))
+    if result.errors:  # the register changed since the preview
+        return _preview_page(result, filename, form.payload.data)
+    flash(f"{filename}: {result.count('add'):,} suppliers added and {result.count('change'):,} changed. "
+          "Yearly totals are up to date.", "success")
+    return redirect(url_for("admin.suppliers"))
+
+
+@bp.route("/suppliers/export.csv")
+def suppliers_export():
+    """The whole supplier register as a CSV file."""
+    return Response(
+        supplier_upload.export_csv(db.session), mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="supplier-register.csv"'},
+    )
