@@ -125,6 +125,10 @@ class SpendTransaction(PublicContent, db.Model):
     __table_args__ = (
         Index("ix_spend_transaction_year_supplier", "financial_year", "supplier_id"),
         Index("ix_spend_transaction_supplier_id", "supplier_id"),
+        # Covers the yearly breakdowns (by month, region, supplier, SME and year on year), so they read
+        # the index alone rather than every payment's row.
+        Index("ix_spend_transaction_year_covering", "financial_year", "supplier_id", "redacted", "paid_on",
+              "amount_pence"),
     )
 
 
