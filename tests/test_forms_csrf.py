@@ -164,6 +164,7 @@ def url_values(endpoint: str, arguments: set[str], world: World) -> dict:
         "action": "approve",
         "decision": "approve",
         "filename": "css/site.css",
+        "kind": "month",
     }
     values = {}
     for name in arguments:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -57,9 +58,11 @@ class Supplier(PublicContent, db.Model):
     name: Mapped[str] = mapped_column(String(300))
     name_key: Mapped[str] = mapped_column(String(300), unique=True)
     postcode: Mapped[str | None] = mapped_column(String(10))
-    companies_house_number: Mapped[str | None] = mapped_column(String(8))
+    companies_house_number: Mapped[str | None] = mapped_column(String(8), index=True)
     is_sme: Mapped[bool] = mapped_column(default=False)
     is_vcse: Mapped[bool] = mapped_column(default=False)
+    # Councils, the NHS and other public bodies: spend with them is not private-sector supply.
+    is_public_body: Mapped[bool] = mapped_column(default=False, server_default=false())
     location: Mapped[str] = mapped_column(String(16), default="unknown", index=True)
     council_area: Mapped[str | None] = mapped_column(String(40))
     needs_confirmation: Mapped[bool] = mapped_column(default=False, index=True)
@@ -173,6 +176,10 @@ class SpendTransaction(PublicContent, db.Model):
     __table_args__ = (
         Index("ix_spend_transaction_year_supplier", "financial_year", "supplier_id"),
         Index("ix_spend_transaction_supplier_id", "supplier_id"),
+        # Covers the yearly breakdowns (by month, region, supplier, SME and year on year), so they read
+        # the index alone rather than every payment's row.
+        Index("ix_spend_transaction_year_covering", "financial_year", "supplier_id", "redacted", "paid_on",
+              "amount_pence"),
     )
 
 

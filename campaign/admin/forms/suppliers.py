@@ -1,9 +1,10 @@
-"""Supplier register forms: a supplier, and matching a name from the payments to one."""
+"""Supplier register forms: a supplier, matching a name from the payments to one, and uploading many."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField
 
 from campaign.admin.forms.fields import text_field
 from campaign.forms_fields import RadioField, SelectField
@@ -19,6 +20,7 @@ class SupplierForm(FlaskForm):
     companies_house_number = text_field("Companies House number (optional)", None, 12, "The Companies House number")
     is_sme = BooleanField("Small or medium-sized enterprise (SME)")
     is_vcse = BooleanField("Voluntary, community or social enterprise (VCSE)")
+    is_public_body = BooleanField("A public body (a council, the NHS, another police force or similar)")
     location_choice = RadioField(
         "Where the supplier is based",
         choices=[(key, "Work it out from the postcode" if key == "auto" else LOCATION_LABELS[key])
@@ -36,7 +38,7 @@ class SupplierForm(FlaskForm):
     def values(self) -> dict:
         """The form's values in the shape the suppliers service takes."""
         return {name: getattr(self, name).data for name in (
-            "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "location_choice", "council_area",
+            "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "is_public_body", "location_choice", "council_area",
         )}
 
 
@@ -47,3 +49,24 @@ class MatchSupplierForm(FlaskForm):
         "Name of the supplier in the register", "Enter the name of a supplier in the register", 300,
         "The supplier name",
     )
+
+
+class AcceptSuggestionForm(FlaskForm):
+    """One click: this name from the payments is that suggested supplier."""
+
+    key = HiddenField()
+    supplier_id = IntegerField()
+    page = IntegerField(default=1)
+
+
+class SupplierUploadForm(FlaskForm):
+    """A CSV file of suppliers to add to the register or change."""
+
+    file = FileField("Supplier list (CSV)")
+
+
+class ConfirmSupplierUploadForm(FlaskForm):
+    """Save a previewed upload: the file travels back in the form, so nothing is stored before this."""
+
+    payload = HiddenField()
+    filename = HiddenField()

@@ -20,7 +20,7 @@ from campaign.models import SpendTransaction, StaffUser, Supplier
 from campaign.models.spend import SupplierAlias
 from campaign.services import audit, geography
 from campaign.services.spend import totals
-from campaign.services.spend.values import normalise_supplier_name
+from campaign.services.spend.values import is_redacted, normalise_supplier_name
 from campaign.services.validation import FieldError, rolls_back_on_error
 
 LOCATION_LABELS = {
@@ -34,7 +34,7 @@ LOCATION_CHOICES = ("auto", "lancashire", "north_west", "elsewhere")
 _COMPANY_NUMBER_RE = re.compile(r"^(?:\d{8}|[A-Z]{2}\d{6})$")
 PAGE_SIZE = 50
 FIELDS = [
-    "name", "postcode", "companies_house_number", "is_sme", "is_vcse",
+    "name", "postcode", "companies_house_number", "is_sme", "is_vcse", "is_public_body",
     "location", "council_area", "needs_confirmation", "location_overridden",
 ]
 
@@ -137,6 +137,7 @@ def _clean(session: Session, values: dict[str, Any], supplier: Supplier | None) 
         "companies_house_number": company_number,
         "is_sme": bool(values.get("is_sme")),
         "is_vcse": bool(values.get("is_vcse")),
+        "is_public_body": bool(values.get("is_public_body")),
         "location": placement.location,
         "council_area": placement.council_area,
         "needs_confirmation": placement.needs_confirmation,
@@ -196,6 +197,7 @@ def values_of(supplier: Supplier) -> dict[str, Any]:
         "companies_house_number": supplier.companies_house_number or "",
         "is_sme": supplier.is_sme,
         "is_vcse": supplier.is_vcse,
+        "is_public_body": supplier.is_public_body,
         "location_choice": supplier.location if supplier.location_overridden and supplier.location != "unknown"
         else "auto",
         "council_area": supplier.council_area or "",
@@ -223,8 +225,28 @@ def match_alias(session: Session, key: str, supplier_name: str, actor: StaffUser
     supplier = find_by_name(session, supplier_name)
     if supplier is None:
         raise FieldError("supplier_name", "Enter the name of a supplier in the register")
+    return _add_alias(session, key, name, supplier, actor)
+
+
+@rolls_back_on_error
+def accept_suggestion(session: Session, key: str, supplier_id: int, actor: StaffUser | None) -> Supplier:
+    """Match an unmatched name to the registered supplier suggested for it, in one click."""
+    name = unmatched_name(session, key)
+    if name is None or is_redacted(name):
+        raise FieldError(None, "Those payments are already matched to a supplier")
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise FieldError(None, "That supplier is no longer in the register")
+    return _add_alias(session, key, name, supplier, actor)
+
+
+def _add_alias(session: Session, key: str, name: str, supplier: Supplier, actor: StaffUser | None) -> Supplier:
+    """Record a name as another name of a supplier, link its payments and refresh the totals."""
     session.add(SupplierAlias(name=name[:300], name_key=key[:300], supplier_id=supplier.id))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise FieldError(None, "That name was matched to a supplier a moment ago by someone else") from None
     linked = link_payments(session, key, supplier.id)
     totals.recompute_years(session)
     audit.record(
