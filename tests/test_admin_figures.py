@@ -35,19 +35,23 @@ FIGURE = {
 
 @pytest.fixture
 def editor(client, db):
-    user = make_staff(db, role="editor")
-    signed_in(client, user)
-    return user
-
-
-@pytest.fixture
-def publisher(client, db):
-    """A publisher: since issue 11, publishing figures and changing spend years needs this role."""
+    # A publisher: figures and the spend-by-year table go public, which editors can no longer do alone.
     user = make_staff(db, role="publisher")
     signed_in(client, user)
-    # These tests add a figure and publish it as one person; the two-person rule has its own tests.
-    client.application.config["TWO_PERSON_APPROVAL"] = False
     return user
+
+
+def publish_as_second_person(client, db, figure):
+    """Another publisher publishes the figure (two-person approval), then the first is signed in again."""
+    with client.session_transaction() as session:
+        original = dict(session)
+    signed_in(client, make_staff(db, role="publisher"))
+    response = client.post(f"/admin/figures/{figure.id}/publish")
+    assert response.status_code == 302, response.status_code
+    with client.session_transaction() as session:
+        session.clear()
+        session.update(original)
+    return response
 
 
 def post_figure(client, status=302, url="/admin/figures/new", **changes):
@@ -143,7 +147,7 @@ def spend_years(db):
         ("pledge_count", {}, "count", "2"),
     ],
 )
-def test_each_computation_through_the_staff_area(client, db, publisher, spend_years, computation, param, unit, shown):
+def test_each_computation_through_the_staff_area(client, db, editor, spend_years, computation, param, unit, shown):
     contract = make_contract(db, local_spend_delivered_pence=75_000_00)
     for number, status in enumerate(("live", "live", "pending")):
         db.session.add(Pledge(organisation_name=f"Firm {number}", name_key=f"firm {number}", org_type="business",
@@ -156,7 +160,7 @@ def test_each_computation_through_the_staff_area(client, db, publisher, spend_ye
     assert (figure.kind, figure.unit, figure.value) == ("computed", unit, None)
     page = text_of(client.get_page("admin.figure_preview", figure_id=figure.id))
     assert shown in page and "worked out from the spend data" in page
-    client.post(f"/admin/figures/{figure.id}/publish")
+    publish_as_second_person(client, db, figure)
     assert shown in text_of(client.application.test_client().get_page("public.home"))
 
 
@@ -169,25 +173,25 @@ def test_a_computed_figure_needs_its_year_or_contract(client, db, editor):
     assert "Select a contract from the list" in response.get_data(as_text=True)
 
 
-def test_a_computed_figure_follows_the_data(client, db, publisher):
+def test_a_computed_figure_follows_the_data(client, db, editor):
     year = make_year(db, 2023, total_spend_pence=10_000_00)
     post_figure(client, kind="computed", computation="spend_in_year", param_year="2023", value="")
     figure = only_figure(db)
-    client.post(f"/admin/figures/{figure.id}/publish")
+    publish_as_second_person(client, db, figure)
     assert "£10,000" in text_of(client.get_page("public.figures_page"))
     client.post(f"/admin/spend-by-year/{year.id}/edit", data={
         "start_year": "2023", "total_spend_pence": "£20,000", "source_text": "Annual report"})
     assert "£20,000" in text_of(client.get_page("public.figures_page"))
 
 
-def test_publishing_changes_the_home_page_at_once_for_the_public(client, db, publisher, seeded):
+def test_publishing_changes_the_home_page_at_once_for_the_public(client, db, editor, seeded):
     anonymous = client.application.test_client()
     before = anonymous.get("/").get_data(as_text=True)
     post_figure(client, label="a brand new headline number", value="£7,777")
     figure = db.session.scalar(select(HeadlineFigure).where(HeadlineFigure.label == "a brand new headline number"))
     assert "a brand new headline number" not in before
     assert "a brand new headline number" not in anonymous.get("/").get_data(as_text=True)
-    client.post(f"/admin/figures/{figure.id}/publish")
+    publish_as_second_person(client, db, figure)
     after = anonymous.get("/").get_data(as_text=True)
     assert "a brand new headline number" in after and "£7,777" in after
     client.post(f"/admin/figures/{figure.id}/edit", data=FIGURE | {"label": "a brand new headline number",
@@ -219,14 +223,16 @@ def test_move_up_and_down_changes_the_public_order(client, db, editor):
     assert second.id
 
 
-def test_changes_are_audited_with_before_and_after(client, db, publisher):
+def test_changes_are_audited_with_before_and_after(client, db, editor):
     post_figure(client, value="£100")
     figure = only_figure(db)
     post_figure(client, url=f"/admin/figures/{figure.id}/edit", value="£250")
+    # With two-person approval off, one publisher may publish their own change, so every event is theirs.
+    client.application.config["TWO_PERSON_APPROVAL"] = False
     client.post(f"/admin/figures/{figure.id}/publish")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "figure").order_by(AuditEvent.id)).all()
     assert [event.action for event in events] == ["create", "update", "publish"]
-    assert all(event.staff_id == publisher.id and event.staff_email == publisher.email for event in events)
+    assert all(event.staff_id == editor.id and event.staff_email == editor.email for event in events)
     assert events[1].before["value"] == 100_00 and events[1].after["value"] == 250_00
     assert "label" not in events[1].after  # only what changed is kept
     assert events[2].before == {"published": False} and events[2].after == {"published": True}
@@ -255,7 +261,7 @@ YEAR = {
 }
 
 
-def test_add_and_change_a_year_in_pounds_and_pence(client, db, publisher):
+def test_add_and_change_a_year_in_pounds_and_pence(client, db, editor):
     client.post_and_redirect("/admin/spend-by-year/new", YEAR, to="admin.years")
     year = db.session.scalar(select(FinancialYear))
     assert (year.start_year, year.total_spend_pence, year.lancashire_spend_pence, year.north_west_spend_pence,
@@ -282,14 +288,14 @@ def test_add_and_change_a_year_in_pounds_and_pence(client, db, publisher):
         ({"source_url": "javascript:alert(1)"}, "starting with https://"),
     ],
 )
-def test_year_rules(client, db, publisher, changes, message):
+def test_year_rules(client, db, editor, changes, message):
     response = client.post("/admin/spend-by-year/new", data=YEAR | changes)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(FinancialYear)) is None
 
 
-def test_a_year_cannot_be_added_twice(client, db, publisher):
+def test_a_year_cannot_be_added_twice(client, db, editor):
     client.post("/admin/spend-by-year/new", data=YEAR)
     response = client.post("/admin/spend-by-year/new", data=YEAR)
     assert response.status_code == 400 and "already in the table" in response.get_data(as_text=True)

@@ -185,10 +185,10 @@ def test_every_post_form_on_every_staff_page_carries_a_csrf_token(db):
 
 
 def test_a_valid_csrf_token_is_accepted(db):
-    with app_with(WTF_CSRF_ENABLED=True, TWO_PERSON_APPROVAL=False) as app:
+    with app_with(WTF_CSRF_ENABLED=True) as app:
         figure = make_figure(db)
         client = app.test_client()
-        signed_in(client, make_staff(db, role="publisher"))  # publishing a figure needs a publisher
+        signed_in(client, make_staff(db, role="publisher"))
         page = client.get("/admin/figures").get_data(as_text=True)
         token = page.split('name="csrf_token" value="')[1].split('"')[0]
         response = client.post(f"/admin/figures/{figure.id}/publish", data={"csrf_token": token})

@@ -59,7 +59,7 @@ def test_wall_filter_errors_come_first_in_main(client, db):
 
 
 def test_a_success_flash_is_a_banner_that_is_announced(client, db):
-    sign_in_staff(client, db)
+    sign_in_staff(client, db, role="publisher")  # publishing a figure is a publisher's step
     client.get("/admin/")  # shows, and so clears, the "Signed in" banner
     figure = make_figure(db, published=False)
     response = client.post(f"/admin/figures/{figure.id}/publish", follow_redirects=True)

@@ -32,7 +32,7 @@ from campaign.models.common import utcnow
 from campaign.services import images, outbox
 from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
-from campaign.services.spend import staging, suppliers
+from campaign.services.spend import scope, staging, suppliers
 from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
 from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
@@ -72,6 +72,7 @@ class World:
     failed_message_id: int
     staged_token: str
     import_id: int
+    rule_id: int
     unmatched_key: str
 
 
@@ -123,6 +124,7 @@ def build_world(db) -> World:
     record = spend_import.import_staged(session, imported, admin)
     staged = staging.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
     unmatched, _ = suppliers.unmatched_suppliers(session)
+    rule = scope.add_rule(session, "supplier", "Lancashire County Council", "precept_levy", "", admin)
 
     return World(
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
@@ -131,7 +133,7 @@ def build_world(db) -> World:
         manage_token=managing.manage_token(pledge, settings()), pending_pledge_id=pending.id,
         confirm_token=confirm_token, social_post_id=post.id, hashtag_post_id=hashtag.id,
         failed_message_id=failed.id, staged_token=staged.token, import_id=record.id,
-        unmatched_key=unmatched[0].key,
+        unmatched_key=unmatched[0].key, rule_id=rule.id,
     )
 
 
@@ -159,6 +161,8 @@ def url_values(endpoint: str, arguments: set[str], world: World) -> dict:
         "pledge_id": world.live_pledge_id,
         "staff_id": world.editor_id,
         "import_id": world.import_id,
+        "rule_id": world.rule_id,
+        "start_year": 2024,
         "message_id": world.failed_message_id,
         "direction": "up",
         "action": "approve",
