@@ -29,7 +29,10 @@ from campaign import create_app  # noqa: E402
 from campaign.extensions import db  # noqa: E402
 from campaign.models import SpendImport, SpendTransaction, StaffUser, Supplier  # noqa: E402
 from campaign.services.geography import COUNCIL_AREAS  # noqa: E402
-from campaign.services.spend import breakdowns  # noqa: E402
+from campaign.services.spend import (
+    bodies,
+    breakdowns,  # noqa: E402
+)
 from campaign.services.spend.values import normalise_supplier_name  # noqa: E402
 
 ROWS = 150_000
@@ -55,7 +58,7 @@ def fill(session) -> int:
             "needs_confirmation": False, "location_overridden": False,
         })
     session.execute(insert(Supplier), suppliers)
-    record = SpendImport(filename="demo.csv", file_sha256="d" * 64, header_signature="demo", mapping={})
+    record = SpendImport(filename="demo.csv", file_sha256="d" * 64, header_signature="demo", mapping={}, body_id=bodies.own_body(db.session).id, status="approved")
     session.add(record)
     session.flush()
     start = date(FIRST_YEAR, 4, 1)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from campaign.models import SpendImport, SpendTransaction
-from campaign.services.spend import breakdowns
+from campaign.services.spend import bodies, breakdowns
 from tests.factories import load_user_per_request, make_staff, make_supplier, signed_in
 from tests.pages import text_of
 
@@ -38,7 +38,7 @@ pay.counter = 0
 @pytest.fixture
 def payments(db):
     """Two years of payments: suppliers in every region, an unregistered payee, withheld names and a credit."""
-    record = SpendImport(filename="demo.csv", file_sha256="0" * 64, header_signature="x", mapping={})
+    record = SpendImport(filename="demo.csv", file_sha256="0" * 64, header_signature="x", mapping={}, body_id=bodies.own_body(db.session).id, status="approved")
     db.session.add(record)
     db.session.flush()
     preston = make_supplier(db, "Preston Print Ltd", "lancashire", council_area="preston", is_sme=True)

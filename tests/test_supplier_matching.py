@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from campaign.models import AuditEvent, SpendImport, SpendTransaction
 from campaign.models.spend import SupplierAlias
-from campaign.services.spend import matching
+from campaign.services.spend import bodies, matching
 from campaign.services.spend.values import normalise_supplier_name
 from tests.factories import load_user_per_request, make_staff, make_supplier, signed_in
 from tests.pages import text_of
@@ -24,7 +24,7 @@ def _fresh_user_per_request(app):
 @pytest.fixture
 def unmatched(db):
     """Registered suppliers, and payments under other spellings of them, one to a withheld name."""
-    record = SpendImport(filename="demo.csv", file_sha256="1" * 64, header_signature="x", mapping={})
+    record = SpendImport(filename="demo.csv", file_sha256="1" * 64, header_signature="x", mapping={}, body_id=bodies.own_body(db.session).id, status="approved")
     db.session.add(record)
     db.session.flush()
     make_supplier(db, "Lancashire County Council", "lancashire", council_area="preston")

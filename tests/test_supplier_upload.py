@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign.models import AuditEvent, SpendImport, SpendTransaction, Supplier
-from campaign.services.spend import supplier_upload
+from campaign.services.spend import bodies, supplier_upload
 from tests.factories import load_user_per_request, make_staff, make_supplier, signed_in
 from tests.pages import parse, text_of
 
@@ -116,7 +116,7 @@ def test_updates_match_by_company_number_then_name_and_keep_staff_locations(clie
     by_number = make_supplier(db, "Old Name Ltd", "unknown", companies_house_number="01234567")
     by_name = make_supplier(db, "Acme Fuels Ltd", "elsewhere", postcode="LS1 4AP", location_overridden=True,
                             is_sme=True)
-    record = SpendImport(filename="d.csv", file_sha256="2" * 64, header_signature="x", mapping={})
+    record = SpendImport(filename="d.csv", file_sha256="2" * 64, header_signature="x", mapping={}, body_id=bodies.own_body(db.session).id, status="approved")
     db.session.add(record)
     db.session.flush()
     db.session.add(SpendTransaction(import_id=record.id, supplier_name="New Name Ltd", supplier_key="new name",

@@ -21,6 +21,7 @@ from campaign.models import SpendTransaction, Supplier
 from campaign.services.geography import COUNCIL_AREAS
 from campaign.services.money import pence_to_text
 from campaign.services.spend.contracts import safe_cell
+from campaign.services.spend.coverage import counted_imports
 
 Conditions = list[ColumnElement[bool]] | None
 TOP_SUPPLIERS = 20
@@ -78,12 +79,12 @@ class YearSummary:
 
 
 def counted_conditions() -> list[ColumnElement[bool]]:
-    """The conditions a payment must meet to count toward the campaign's figures.
+    """The conditions a payment must meet to count: from an approved import of the campaign's own body.
 
-    It will return the scope rules (payments by the campaign's own body, in scope) in this one
-    place; until they exist every imported payment counts, so it returns no conditions.
+    Spend left out of scope stays in the breakdowns (officers ask where all the money went); the
+    share on /figures applies the scope rules on top, in services/spend/coverage.py.
     """
-    return []
+    return [SpendTransaction.import_id.in_(counted_imports())]
 
 
 def _where(year: int, extra: Conditions) -> list[ColumnElement[bool]]:
