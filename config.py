@@ -63,6 +63,8 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("STAFF_IDLE_MINUTES", 30) * 60  # seconds
+    STAFF_SESSION_HOURS = _int("STAFF_SESSION_HOURS", 12)  # hours after sign-in that a staff session ends, however busy
+    REMEMBER_COOKIE_DURATION = STAFF_SESSION_HOURS * 3600  # seconds (staff sign-in never sets one; a forged one expires)
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 12) * 1024 * 1024  # bytes
     # Werkzeug's hash for staff passwords: slow on purpose everywhere but the test suite.
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -156,6 +158,10 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # "__Host-": browsers accept it only if Secure, with Path=/ and no Domain, so no subdomain can set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HEADERS_HSTS = True
     PREFERRED_URL_SCHEME = "https"

@@ -15,11 +15,11 @@ from campaign.models.spend import (
     Supplier,
     SupplierAlias,
 )
-from campaign.models.staff import StaffUser
+from campaign.models.staff import StaffSignInSource, StaffUser
 
 __all__ = [
     "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
     "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
-    "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffUser", "StoredImage", "Supplier",
+    "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffSignInSource", "StaffUser", "StoredImage", "Supplier",
     "SupplierAlias",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
@@ -17,6 +18,8 @@ class StoredImage(PublicContent, db.Model):
     __tablename__ = "stored_image"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The image's address (/images/<token>): random, so images that are not public cannot be found by counting.
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_urlsafe(16))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     mime_type: Mapped[str] = mapped_column(String(32))
     width: Mapped[int] = mapped_column(Integer)
