@@ -21,6 +21,7 @@ from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.services.figures import computed, headline
 from campaign.services.pledges.areas import AREAS, COUNCIL_SLUGS, area_name
 from campaign.services.pledges.common import name_key
+from campaign.services.text import without_invisibles
 from campaign.services.urls import url_builder
 
 PAGE_SIZE = 24
@@ -146,7 +147,7 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
     held = hold_unreviewed and row.needs_review
     return PublicPledge(
         slug=row.slug,
-        name=row.organisation_name,
+        name=without_invisibles(row.organisation_name),
         org_type=row.org_type,
         org_type_name=ORG_TYPES.get(row.org_type, row.org_type),
         size=row.size,
@@ -156,11 +157,11 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
         area=row.area,
         area_name=area_name(row.area),
         commitments=[(key, label) for key, label in COMMITMENTS.items() if getattr(row, f"commit_{key}")],
-        statement=None if held else row.statement,
-        website=row.website,
+        statement=None if held else without_invisibles(row.statement),
+        website=without_invisibles(row.website),
         logo_id=None if held else row.logo_id,
         live_at=row.live_at,
-        initials=initials(row.organisation_name),
+        initials=initials(without_invisibles(row.organisation_name)),
         tone=tone(row.slug),
     )
 
