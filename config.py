@@ -87,7 +87,8 @@ class Config:
 
     # Pledges
     PLEDGE_MODERATION = os.environ.get("PLEDGE_MODERATION", "pre")  # pre | post
-    PLEDGE_RATE_LIMIT = os.environ.get("PLEDGE_RATE_LIMIT", "5 per 10 minutes")
+    PLEDGE_RATE_LIMIT = os.environ.get("PLEDGE_RATE_LIMIT", "5 per 10 minutes")  # accepted sign-ups per address
+    PLEDGE_POST_RATE_LIMIT = os.environ.get("PLEDGE_POST_RATE_LIMIT", "30 per 10 minutes")  # any form sent, mistakes too
     PENDING_PLEDGE_DAYS = _int("PENDING_PLEDGE_DAYS", 30)  # days
     CONFIRM_LINK_DAYS = _int("CONFIRM_LINK_DAYS", 7)  # days
 

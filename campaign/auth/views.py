@@ -133,6 +133,14 @@ def private_headers(response):
     return response
 
 
+@bp.after_app_request
+def no_store_when_setting_a_session(response):
+    """A response that sets the session cookie is never kept by a cache, which could hand it to someone else."""
+    if current_app.session_interface.should_set_cookie(current_app, session) or "Set-Cookie" in response.headers:
+        response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     """End the session on the server too. A POST with a CSRF token, so a link elsewhere cannot sign staff out."""
