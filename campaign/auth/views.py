@@ -83,7 +83,8 @@ def _expired(now: int) -> str | None:
 @bp.before_app_request
 def expire_staff_session():
     """End staff sessions that are idle or too old, checked on the server as well as by the cookie."""
-    if not current_user.is_authenticated:
+    # current_user first: loading it is what turns a remember-me cookie into a session.
+    if not current_user.is_authenticated or "_user_id" not in session:
         return None
     now = int(utcnow().timestamp())
     reason = _expired(now)

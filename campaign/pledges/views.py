@@ -136,7 +136,7 @@ def confirm(token: str):
             send_after_commit(result.messages)
             session["confirmed_slug"] = result.pledge.slug
             return redirect(url_for(".thank_you", slug=result.pledge.slug), 303)
-        return _link_problem(result.state, token, result.pledge)
+        return _link_problem(result.state, token, result.pledge, 409 if result.state == "taken" else 410)
     link = pledges.check_link(db.session, token)
     if link.state != "valid":
         return _link_problem(link.state, token, link.pledge)
