@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from datetime import date, datetime
 
@@ -30,6 +31,11 @@ class StoredImage(PublicContent, db.Model):
     __table_args__ = (
         CheckConstraint("mime_type IN ('image/png', 'image/jpeg', 'image/webp')", name="mime_type"),
     )
+
+    @property
+    def data_uri(self) -> str:
+        """The image inline, for showing someone their own upload before it is public."""
+        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
 class CaseStudy(PublicContent, db.Model):
