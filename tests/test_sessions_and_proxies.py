@@ -9,7 +9,6 @@ from campaign import create_app
 from campaign.extensions import limiter
 from tests.test_pledge_helpers import app_with, form_data
 
-
 # Finding 11: only accepted sign-ups count; a looser limit covers every post.
 
 def test_form_mistakes_do_not_use_up_the_sign_up_limit(_postgres_schema):

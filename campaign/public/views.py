@@ -9,14 +9,13 @@ from sqlalchemy import text
 from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.public import bp
+from campaign.services import images
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
-from campaign.services import images
 from campaign.services.figures import headline as figures
 from campaign.services.pledges.common import hold_unreviewed
 from campaign.services.x import hashtags
 from campaign.social import sharing
-
 
 IMAGE_CACHE_SECONDS = 300  # 5 minutes: how long a removed image may stay in a cache
 

@@ -7,7 +7,6 @@ import io
 import warnings
 
 from PIL import Image, UnidentifiedImageError
-
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
