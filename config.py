@@ -109,6 +109,8 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = _int("STAFF_IDLE_MINUTES", 30) * 60  # seconds
+    STAFF_SESSION_HOURS = _int("STAFF_SESSION_HOURS", 12)  # hours after sign-in that a staff session ends, however busy
+    REMEMBER_COOKIE_DURATION = STAFF_SESSION_HOURS * 3600  # seconds (staff sign-in never sets one; a forged one expires)
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 12) * 1024 * 1024  # bytes
     # Werkzeug's hash for staff passwords: slow on purpose. Not an environment setting, so no deployment can
     # weaken it; only TestConfig changes it.
@@ -135,7 +137,8 @@ class Config:
 
     # Pledges
     PLEDGE_MODERATION = os.environ.get("PLEDGE_MODERATION", "pre")  # pre | post
-    PLEDGE_RATE_LIMIT = os.environ.get("PLEDGE_RATE_LIMIT", "5 per 10 minutes")
+    PLEDGE_RATE_LIMIT = os.environ.get("PLEDGE_RATE_LIMIT", "5 per 10 minutes")  # accepted sign-ups per address
+    PLEDGE_POST_RATE_LIMIT = os.environ.get("PLEDGE_POST_RATE_LIMIT", "30 per 10 minutes")  # any form sent, mistakes too
     PENDING_PLEDGE_DAYS = _int("PENDING_PLEDGE_DAYS", 30)  # days
     CONFIRM_LINK_DAYS = _int("CONFIRM_LINK_DAYS", 7)  # days
 
@@ -211,6 +214,10 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # "__Host-": browsers accept it only if Secure, with Path=/ and no Domain, so no subdomain can set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HEADERS_HSTS = True
     PREFERRED_URL_SCHEME = "https"

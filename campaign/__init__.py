@@ -144,6 +144,7 @@ def _static_hash(filename: str) -> str:
 def register_template_helpers(app: Flask) -> None:
     """Versioned static URLs, the values every template may use, and the filters."""
     from campaign import formatting
+    from campaign.services import text
     from campaign.social.views import uk_datetime
 
     @app.url_defaults
@@ -161,6 +162,8 @@ def register_template_helpers(app: Flask) -> None:
 
     formatting.register(app)
     app.add_template_filter(uk_datetime)
+    # Every value a template prints loses invisible format characters, rows stored before the rule included.
+    app.jinja_env.finalize = text.without_invisibles
 
 
 def register_page_cache(app: Flask) -> None:

@@ -49,7 +49,7 @@ def signed_in(client, user: StaffUser):
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
-        session["last_seen"] = int(utcnow().timestamp())
+        session["signed_in_at"] = session["last_seen"] = int(utcnow().timestamp())
     return client
 
 

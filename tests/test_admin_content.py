@@ -127,7 +127,7 @@ def test_images_are_verified_reencoded_and_served_from_the_database(client, db, 
     stored = db.session.get(StoredImage, study.image_id)
     assert stored.mime_type == mime and (stored.width, stored.height) == (40, 30)
     assert study.image_alt == "Builders on site"
-    response = client.application.test_client().get(f"/images/{stored.id}")
+    response = client.get(f"/images/{stored.token}")  # a draft's picture: staff only (see test_images.py)
     assert response.status_code == 200 and response.mimetype == mime
     preview = client.get_page("admin.case_study_preview", study_id=study.id)
     assert preview.find("img", alt="Builders on site")

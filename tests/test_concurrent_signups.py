@@ -82,12 +82,15 @@ def sign_ups(organisations: int, duplicates: int) -> list[SignUp]:
         elif kind == "name-and-postcode":
             data = original | {"organisation_name": f"THE CONCURRENT ORGANISATION {number:03d} LIMITED",
                                "contact_email": f"someone.else@other{number:03d}.example.org", "postcode": "pr12ab"}
-            extra = 2
+            # The original is still unconfirmed, and an unconfirmed pledge blocks no one (issue 13):
+            # this one is stored as a pledge of its own, and whichever is confirmed first wins.
+            forms.append(SignUp(organisations + index, data, 0))
+            continue
         else:
             data = dict(original)
             extra = 1
         forms.append(SignUp(number, data, extra))
-    assert len({form.group for form in forms[organisations:]}) == duplicates  # each repeats a different one
+    assert len({form.group for form in forms[organisations:]}) == duplicates  # each repeats a different one or is new
     random.Random(6).shuffle(forms)
     return forms
 
@@ -130,8 +133,8 @@ def check_outcome(forms: list[SignUp], results: list[tuple[int, str]], organisat
     assert confirmations == {str(pledge.id): 1 for pledge in stored}
     duplicates = len(forms) - organisations
     kinds = Counter(m.dedupe_key.split(":")[2] for m in messages)
-    assert kinds == {"confirm": organisations, "fresh": duplicates,
-                     "fresh-other": sum(form.extra_emails == 2 for form in forms)}
+    assert kinds == Counter({"confirm": organisations, "fresh": duplicates,
+                             "fresh-other": sum(form.extra_emails == 2 for form in forms)})
     assert len(messages) == organisations + sum(form.extra_emails for form in forms)
     # A fresh confirmation link was issued for each duplicate (all pledges are still pending).
     assert _db.session.scalar(select(func.count(PledgeToken.id))) == organisations + duplicates
@@ -145,7 +148,7 @@ def test_200_sign_ups_from_20_threads_on_postgresql(app):
     forms = sign_ups(organisations=150, duplicates=50)
     with live_server(app) as url:
         results = post_all(url, forms, threads=20)
-    check_outcome(forms, results, organisations=150)
+    check_outcome(forms, results, organisations=len({form.group for form in forms}))
 
 
 @pytest.mark.skipif(USING_POSTGRES, reason="the PostgreSQL run above covers this")
@@ -157,7 +160,7 @@ def test_40_sign_ups_from_4_threads_on_a_sqlite_file(tmp_path):
             forms = sign_ups(organisations=30, duplicates=10)
             with live_server(app) as url:
                 results = post_all(url, forms, threads=4)
-            check_outcome(forms, results, organisations=30)
+            check_outcome(forms, results, organisations=len({form.group for form in forms}))
         finally:
             _db.session.remove()
             _db.drop_all()

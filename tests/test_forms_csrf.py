@@ -62,6 +62,7 @@ class World:
     study_slug: str
     quote_id: int
     image_id: int
+    image_token: str
     live_pledge_id: int
     live_slug: str
     manage_token: str
@@ -106,6 +107,8 @@ def build_world(db) -> World:
                   postcode="PR1 2AB", area="preston", welcome_on_x=True)
     pending, confirm_token = signed(db, organisation_name="Pending Pies Ltd", contact_email="pat@pendingpies.example.co.uk",
                                     postcode=None)
+    pledge.logo = image  # a live pledge's logo: a public image, which /images/<token> serves to anyone
+    session.commit()
     post = session.scalar(select(SocialPost).where(SocialPost.pledge_id == pledge.id))
     if post is None:  # the welcome draft comes from the social package's listener; make one if it is absent
         post = SocialPost(pledge_id=pledge.id, text=f"Welcome! https://example.org/pledges/{pledge.slug} #BackingLancashire")
@@ -129,7 +132,7 @@ def build_world(db) -> World:
     return World(
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
         supplier_id=supplier.id, contract_id=contract.id, study_id=study.id, study_slug=study.slug, quote_id=quote.id,
-        image_id=image.id, live_pledge_id=pledge.id, live_slug=pledge.slug,
+        image_id=image.id, image_token=image.token, live_pledge_id=pledge.id, live_slug=pledge.slug,
         manage_token=managing.manage_token(pledge, settings()), pending_pledge_id=pending.id,
         confirm_token=confirm_token, social_post_id=post.id, hashtag_post_id=hashtag.id,
         failed_message_id=failed.id, staged_token=staged.token, import_id=record.id,
@@ -142,6 +145,7 @@ def url_values(endpoint: str, arguments: set[str], world: World) -> dict:
     by_endpoint = {
         ("token", "pledges.confirm"): world.confirm_token,
         ("token", "pledges.manage"): world.manage_token,
+        ("token", "public.image"): world.image_token,
         ("token", "pledges.withdraw"): world.manage_token,
         ("slug", "public.case_study"): world.study_slug,
         ("slug", "social.case_study_card"): world.study_slug,

@@ -512,7 +512,7 @@ PATHS = [
     "/pledges/{s}", "/pledges/{s}/badge.svg", "/pledges/{s}/badge.png", "/cards/pledges/{s}.png", "/case-studies/{s}",
     "/cards/case-studies/{s}.png", "/pledge/confirm/{s}", "/pledge/manage/{s}", "/pledge/manage/{s}/withdraw",
     "/pledge/thank-you/{s}", "/admin/spend/import/{s}/columns", "/admin/spend/import/{s}/preview",
-    "/admin/spend/import/{s}/errors.csv", "/images/{n}", "/admin/figures/{n}/edit", "/admin/figures/{n}/preview",
+    "/admin/spend/import/{s}/errors.csv", "/images/{s}", "/admin/figures/{n}/edit", "/admin/figures/{n}/preview",
     "/admin/pledges/{n}/edit", "/admin/pledges/{n}/hide", "/admin/social/posts/{n}", "/admin/contracts/{n}/edit",
     "/admin/case-studies/{n}/preview", "/admin/quotes/{n}/edit", "/admin/staff/{n}/edit", "/admin/spend/imports/{n}",
     "/admin/spend-by-year/{n}/edit", "/admin/suppliers/{n}/edit",

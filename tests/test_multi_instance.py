@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from campaign.models import CaseStudy, OutboxMessage
+from campaign.models import CaseStudy, OutboxMessage, StoredImage
 from campaign.models.common import utcnow
 from campaign.services import mailer
 from tests.conftest import USING_POSTGRES
@@ -124,8 +124,10 @@ def test_an_image_uploaded_through_one_is_served_by_the_other(app, db, two_insta
                           timeout=30)
     assert response.status_code == 302
     db.session.expire_all()
-    image_id = db.session.scalar(select(CaseStudy.image_id).where(CaseStudy.title == "Shared storage"))
-    served = requests.get(f"{second}/images/{image_id}", timeout=30)
+    token = db.session.scalar(
+        select(StoredImage.token).join(CaseStudy, CaseStudy.image_id == StoredImage.id).where(CaseStudy.title == "Shared storage")
+    )
+    served = staff.get(f"{second}/images/{token}", timeout=30)  # a draft's picture, so staff only
     assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
     assert served.content.startswith(b"\x89PNG")
 

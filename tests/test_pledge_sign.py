@@ -173,12 +173,19 @@ def test_the_honeypot_quietly_stores_nothing(client, db):
 def test_a_second_pledge_is_never_made_and_a_link_is_emailed(client, db, second):
     client.post("/pledge", data=form_data())
     first = client.get_page("pledges.check_email")
+    if second["contact_email"] == "someone.else@example.com":
+        # Only a confirmed pledge blocks another address (issue 13: an unconfirmed one blocks no one).
+        db.session.scalar(select(Pledge)).status = "confirmed"
+        db.session.commit()
     response = client.post("/pledge", data=form_data(**second))
     assert response.status_code == 303 and response.headers["Location"].endswith("/pledge/check-your-email")
     assert pledge_count(db) == 1
     fresh = emails(db, "sam@pendlepies.example.co.uk")
     assert len(fresh) == 2
-    assert "already been signed" in fresh[1].body_text and "/pledge/confirm/" in fresh[1].body_text
+    if second["contact_email"] == "someone.else@example.com":  # confirmed: a link to manage it, not to confirm it
+        assert "already signed" in fresh[1].body_text and "/pledge/confirm/" not in fresh[1].body_text
+    else:
+        assert "already been signed" in fresh[1].body_text and "/pledge/confirm/" in fresh[1].body_text
     assert "/pledge/manage/" in fresh[1].body_text
     if second["contact_email"] != "SAM+pledge@PendlePies.example.co.uk":
         [notice] = emails(db, "someone.else@example.com")
@@ -221,12 +228,15 @@ def test_a_race_caught_by_the_database_is_treated_as_a_duplicate(app, db, monkey
 
 
 def test_the_database_itself_refuses_a_second_pledge(db):
-    signed(db)
+    first, token = signed(db)
     db.session.add(Pledge(org_type="business", size="small", sector="x", area="pendle", email_key="sam@pendlepies.example.co.uk"))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
-    db.session.add(Pledge(org_type="business", size="small", sector="x", area="pendle", name_key="pendle pies", postcode="BB9 7AA"))
+    # Name and postcode are unique among signed pledges: unconfirmed ones block no one (issue 13).
+    pledges.confirm(db.session, token, settings())
+    db.session.add(Pledge(org_type="business", size="small", sector="x", area="pendle", name_key="pendle pies",
+                          postcode="BB9 7AA", status="confirmed"))
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()

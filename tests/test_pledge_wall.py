@@ -46,7 +46,7 @@ def test_cards_show_a_logo_when_there_is_one(client, db):
     pledge.logo = verify_and_store(output.getvalue())
     db.session.commit()
     card = client.get_page("pledges.wall").select_one(".pledge-card")
-    assert card.find("img", src=f"/images/{pledge.logo_id}")
+    assert card.find("img", src=f"/images/{pledge.logo.token}")
     assert not card.select_one(".avatar")
 
 

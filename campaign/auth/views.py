@@ -40,6 +40,11 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _known_place() -> bool:
+    """Places the account has signed in from before skip the per-account limit, so strangers cannot use it up."""
+    return staff.is_known_source(db.session, request.form.get("email", "")[:254], request.remote_addr)
+
+
 def safe_next(target: str | None) -> str | None:
     """Only follow `next` to a path on this site: never to another host or scheme."""
     if not target:
@@ -64,17 +69,29 @@ def admin_required(view):
     return wrapper
 
 
+def _expired(now: int) -> str | None:
+    """Why a staff session must end now: idle too long, or older than STAFF_SESSION_HOURS however busy."""
+    config = current_app.config
+    if now - session.get("last_seen", now) > config["PERMANENT_SESSION_LIFETIME"]:
+        return "You were signed out after 30 minutes without activity. Sign in again to carry on."
+    # A session without a sign-in time (say, one restored from a remember-me cookie) counts as expired.
+    if now - session.get("signed_in_at", 0) > config["STAFF_SESSION_HOURS"] * 3600:
+        return f"You were signed out because you signed in more than {config['STAFF_SESSION_HOURS']} hours ago. Sign in again to carry on."
+    return None
+
+
 @bp.before_app_request
-def expire_idle_staff_session():
-    """Sign staff out after 30 minutes without a request, checked on the server as well as by the cookie."""
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies or not current_user.is_authenticated:
+def expire_staff_session():
+    """End staff sessions that are idle or too old, checked on the server as well as by the cookie."""
+    # current_user first: loading it is what turns a remember-me cookie into a session.
+    if not current_user.is_authenticated or "_user_id" not in session:
         return None
     now = int(utcnow().timestamp())
-    last_seen = session.get("last_seen", now)
-    if now - last_seen > current_app.config["PERMANENT_SESSION_LIFETIME"]:
+    reason = _expired(now)
+    if reason is not None:
         logout_user()
         session.clear()
-        flash("You were signed out after 30 minutes without activity. Sign in again to carry on.", "info")
+        flash(reason, "info")
         return redirect(url_for("auth.sign_in", next=request.path if request.method == "GET" else None))
     session["last_seen"] = now
     return None
@@ -82,26 +99,27 @@ def expire_idle_staff_session():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
+@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed, exempt_when=_known_place)
 def sign_in():
     """Ask for an email and password, then start a fresh session."""
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard") if "admin.dashboard" in current_app.view_functions else url_for("public.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        result = staff.authenticate(db.session, form.email.data, form.password.data)
+        result = staff.authenticate(db.session, form.email.data, form.password.data, address=request.remote_addr)
         if result.user is not None:
             # Renew the session so an identifier planted before sign-in is worthless after it.
             session.clear()
             login_user(result.user, remember=False)
             session.permanent = True
+            session["signed_in_at"] = session["last_seen"] = int(utcnow().timestamp())
             flash(f"Signed in as {result.user.name}.", "success")
             destination = safe_next(request.args.get("next"))
             if destination is None:
                 destination = url_for("admin.dashboard") if "admin.dashboard" in current_app.view_functions else url_for("public.home")
             return redirect(destination)
         form.email.errors.append(
-            "Enter a correct email address and password. After 5 wrong attempts the account is paused for 15 minutes."
+            "Enter a correct email address and password. After 5 wrong attempts, signing in from here is paused for 15 minutes."
         )
         return render_template("auth/sign_in.html", form=form), 400
     status = 400 if form.is_submitted() else 200
@@ -116,9 +134,20 @@ def private_headers(response):
     return response
 
 
+@bp.after_app_request
+def no_store_when_setting_a_session(response):
+    """A response that sets the session cookie is never kept by a cache, which could hand it to someone else."""
+    if current_app.session_interface.should_set_cookie(current_app, session) or "Set-Cookie" in response.headers:
+        response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    """End the session. A POST with a CSRF token, so a link elsewhere cannot sign staff out."""
+    """End the session on the server too. A POST with a CSRF token, so a link elsewhere cannot sign staff out."""
+    if current_user.is_authenticated:
+        # A copied session or remember-me cookie names the old session version, which no longer loads anyone.
+        staff.end_session(db.session, current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import smtplib
 from contextlib import contextmanager
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
@@ -103,6 +105,24 @@ def _deliver(mail_message: Message) -> None:
         raise
 
 
+class _SafeMessage(Message):
+    """Flask-Mail's message with text parts quoted-printable, never raw 8-bit.
+
+    SMTP allows lines of 998 bytes at most: 500 emoji in a statement make a 2,000-byte line that
+    servers refuse ("500 Line too long"). Quoted-printable keeps every line short and ASCII.
+    """
+
+    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
+        charset = Charset(self.charset or "utf-8")
+        charset.body_encoding = QP
+        return MIMEText(text or "", _subtype=subtype, _charset=charset)
+
+
+def _refused_for_good(error: smtplib.SMTPResponseException) -> bool:
+    """A 5xx answer: the server will never take this message, so retrying cannot help."""
+    return 500 <= error.smtp_code < 600
+
+
 def _message_id(message: OutboxMessage) -> str:
     """A Message-ID fixed per outbox row, so a mail client shows any resend as the same email."""
     domain = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
@@ -114,7 +134,7 @@ def send(message: OutboxMessage) -> str:
     config = current_app.config
     if not config["MAIL_SERVER"]:
         return DEV_MAILBOX
-    mail_message = Message(
+    mail_message = _SafeMessage(
         subject=message.subject,
         recipients=[message.recipient],
         body=message.body_text,
@@ -128,6 +148,11 @@ def send(message: OutboxMessage) -> str:
         codes = [code for code, _ in error.recipients.values()]
         if codes and all(code >= 500 for code in codes):
             raise outbox.PermanentFailure(f"The mail server refused {message.recipient}: {codes}") from error
+        raise
+    except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+        if _refused_for_good(error):
+            detail = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+            raise outbox.PermanentFailure(f"The mail server refused the message: {error.smtp_code} {detail}") from error
         raise
     return mail_message.msgId
 

@@ -18,11 +18,12 @@ from campaign.models.spend import (
     Supplier,
     SupplierAlias,
 )
-from campaign.models.staff import StaffUser
+from campaign.models.staff import StaffSignInSource, StaffUser
 
 __all__ = [
     "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
-    "ComputedYear", "ImportMapping", "PublishingBody", "ScopeRule", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
-    "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffUser", "StoredImage", "Supplier",
+    "ComputedYear", "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "PublishingBody", "Quote",
+    "ScopeRule", "SiteState", "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffSignInSource",
+    "StaffUser", "StoredImage", "Supplier",
     "SupplierAlias",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
@@ -17,6 +19,8 @@ class StoredImage(PublicContent, db.Model):
     __tablename__ = "stored_image"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The image's address (/images/<token>): random, so images that are not public cannot be found by counting.
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: secrets.token_urlsafe(16))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     mime_type: Mapped[str] = mapped_column(String(32))
     width: Mapped[int] = mapped_column(Integer)
@@ -27,6 +31,11 @@ class StoredImage(PublicContent, db.Model):
     __table_args__ = (
         CheckConstraint("mime_type IN ('image/png', 'image/jpeg', 'image/webp')", name="mime_type"),
     )
+
+    @property
+    def data_uri(self) -> str:
+        """The image inline, for showing someone their own upload before it is public."""
+        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
 class CaseStudy(PublicContent, db.Model):

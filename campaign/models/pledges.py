@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, inspect
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.extensions import db
@@ -101,7 +101,12 @@ class Pledge(PublicContent, db.Model):
     logo: Mapped[StoredImage | None] = relationship(lazy="joined")
 
     __table_args__ = (
-        UniqueConstraint("name_key", "postcode", name="uq_pledge_name_postcode"),
+        # One signed pledge per organisation name and postcode. Unconfirmed ones do not count, so a
+        # stranger's unconfirmed pledge cannot block the real organisation: the first to confirm wins.
+        Index(
+            "uq_pledge_signed_name_postcode", "name_key", "postcode", unique=True,
+            postgresql_where=text("status <> 'pending'"), sqlite_where=text("status <> 'pending'"),
+        ),
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         CheckConstraint("statement IS NULL OR length(statement) <= 500", name="statement_length"),
         # The wall: live pledges newest first, and filtered by area or sector.
@@ -117,6 +122,11 @@ class Pledge(PublicContent, db.Model):
     def commitments(self) -> list[str]:
         """The keys of the commitments this organisation made, in the pledge's order."""
         return [key for key in COMMITMENTS if getattr(self, f"commit_{key}")]
+
+    @property
+    def logo_token(self) -> str | None:
+        """The token in the logo's address, if the pledge has a logo."""
+        return self.logo.token if self.logo is not None else None
 
     @property
     def is_live(self) -> bool:

@@ -50,6 +50,22 @@ def _pledge_limit() -> str:
     return current_app.config["PLEDGE_RATE_LIMIT"]
 
 
+def _post_limit() -> str:
+    return current_app.config["PLEDGE_POST_RATE_LIMIT"]
+
+
+def _accepted(response) -> bool:
+    """Only a form that went through counts towards the sign-up limit: a typo put right costs nothing."""
+    return response.status_code in (302, 303)
+
+
+def _form_page(response):
+    """A page with a form holds a CSRF token from the session: no cache may keep it."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
 def _private(response):
     """Pages reached by a secret link: never cached, indexed, or passed on in a Referer."""
     response = make_response(response)
@@ -63,7 +79,8 @@ def _private(response):
 
 
 @bp.route("/pledge", methods=["GET", "POST"])
-@limiter.limit(_pledge_limit, methods=["POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+@limiter.limit(_pledge_limit, methods=["POST"], deduct_when=_accepted)
 def sign():
     """The pledge form."""
     form = PledgeForm()
@@ -80,9 +97,9 @@ def sign():
             session["pledge_email"] = form.contact_email.data
             return redirect(url_for(".check_email"), 303)
     status = 400 if form.is_submitted() else 200
-    return render_template(
-        "pledges/sign.html", form=form, wording=common.wording("(your organisation)")
-    ), status
+    return _form_page(
+        (render_template("pledges/sign.html", form=form, wording=common.wording("(your organisation)")), status)
+    )
 
 
 @bp.route("/pledge/check-your-email")
@@ -119,7 +136,7 @@ def confirm(token: str):
             send_after_commit(result.messages)
             session["confirmed_slug"] = result.pledge.slug
             return redirect(url_for(".thank_you", slug=result.pledge.slug), 303)
-        return _link_problem(result.state, token, result.pledge)
+        return _link_problem(result.state, token, result.pledge, 409 if result.state == "taken" else 410)
     link = pledges.check_link(db.session, token)
     if link.state != "valid":
         return _link_problem(link.state, token, link.pledge)
@@ -135,7 +152,8 @@ def confirm(token: str):
 
 
 @bp.route("/pledge/resend", methods=["GET", "POST"])
-@limiter.limit(_pledge_limit, methods=["POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+@limiter.limit(_pledge_limit, methods=["POST"], deduct_when=_accepted)
 def resend():
     """A fresh confirmation or manage link by email: from an old link, or by email address."""
     if request.method == "POST" and "token" in request.form:

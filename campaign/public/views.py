@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, make_response, render_template, request
+from flask import abort, current_app, jsonify, make_response, render_template, request
+from flask_login import current_user
 from sqlalchemy import text
 
 from campaign.extensions import db
 from campaign.http_cache import public_page
-from campaign.models import StoredImage
 from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
+from campaign.services import images
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
+from campaign.services.pledges.common import hold_unreviewed
 from campaign.services.spend import coverage
 from campaign.services.x import hashtags
 from campaign.social import sharing
+
+IMAGE_CACHE_SECONDS = 300  # 5 minutes: how long a removed image may stay in a cache
 
 
 @bp.route("/")
@@ -113,14 +117,21 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-@bp.route("/images/<int:image_id>")
-def image(image_id: int):
-    """An uploaded image from the database, cached for a long time (its content never changes)."""
-    stored = db.session.get(StoredImage, image_id)
+@bp.route("/images/<token>")
+def image(token: str):
+    """An uploaded image that a public page shows; staff also see ones waiting for review. Anything else: 404."""
+    stored = images.by_token(db.session, token)
     if stored is None:
+        abort(404)
+    if images.is_public(db.session, stored, hold_unreviewed(current_app.config)):
+        # Short, so a hidden pledge's or removed logo leaves caches within minutes; the ETag keeps rechecks cheap.
+        cache_control = f"public, max-age={IMAGE_CACHE_SECONDS}"
+    elif current_user.is_authenticated:
+        cache_control = "no-store, private"
+    else:
         abort(404)
     response = make_response(stored.data)
     response.headers["Content-Type"] = stored.mime_type
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = cache_control
     response.set_etag(stored.sha256)
     return response.make_conditional(request)

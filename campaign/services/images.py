@@ -7,8 +7,10 @@ import io
 import warnings
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
-from campaign.models import StoredImage
+from campaign.models import CaseStudy, Pledge, StoredImage
 
 ALLOWED_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_BYTES = 5 * 1024 * 1024  # 5 MB upload
@@ -65,6 +67,22 @@ def verify_and_store(data: bytes, max_side: int = MAX_SIDE) -> StoredImage:
         height=image.height,
         data=encoded,
     )
+
+
+def by_token(session: Session, token: str) -> StoredImage | None:
+    """The image at /images/<token>, if there is one."""
+    if len(token) > 32:
+        return None
+    return session.scalar(select(StoredImage).where(StoredImage.token == token))
+
+
+def is_public(session: Session, image: StoredImage, hold_unreviewed: bool) -> bool:
+    """Whether a public page shows this image: a live pledge's approved logo, or a published case study's picture."""
+    logo = select(Pledge.id).where(Pledge.logo_id == image.id, Pledge.status == "live")
+    if hold_unreviewed:
+        logo = logo.where(Pledge.needs_review.is_(False))
+    picture = select(CaseStudy.id).where(CaseStudy.image_id == image.id, CaseStudy.status == "published")
+    return bool(session.scalar(select(exists(logo) | exists(picture))))
 
 
 def _normalise(image: Image.Image, max_side: int) -> Image.Image:

@@ -53,9 +53,20 @@ def fresh_links_today(session: Session, pledge: Pledge) -> int:
     ) or 0
 
 
+def hold_for_counting(session: Session, pledge: Pledge) -> None:
+    """Lock the pledge's row until commit, so concurrent requests count its fresh links one at a time.
+
+    On PostgreSQL this is SELECT ... FOR UPDATE; SQLite has one writer at a time anyway.
+    """
+    session.execute(select(Pledge.id).where(Pledge.id == pledge.id).with_for_update())
+
+
 def fresh_link(session: Session, pledge: Pledge, settings: Settings, reason: str) -> OutboxMessage | None:
     """Email a fresh confirmation link (pending) or manage link (signed), at most 3 a day per pledge."""
-    if pledge.contact_email is None or fresh_links_today(session, pledge) >= FRESH_LINKS_PER_DAY:
+    if pledge.contact_email is None:
+        return None
+    hold_for_counting(session, pledge)
+    if fresh_links_today(session, pledge) >= FRESH_LINKS_PER_DAY:
         return None
     if pledge.status == "pending":
         return queue_confirmation(session, pledge, settings, "fresh_confirm", "fresh", reason=reason)

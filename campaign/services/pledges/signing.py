@@ -74,11 +74,26 @@ def unique_slug(session: Session, name: str, random_suffix: bool = False) -> str
 
 
 def find_duplicate(session: Session, key: str, name: str, postcode: str | None) -> Pledge | None:
-    """The pledge already made with this email, or with this organisation name and postcode."""
+    """The pledge already made with this email, or confirmed with this organisation name and postcode.
+
+    Someone else's unconfirmed pledge never blocks an organisation: the first to confirm wins.
+    """
     conditions = [Pledge.email_key == key]
     if postcode:
-        conditions.append((Pledge.name_key == name) & (Pledge.postcode == postcode))
+        conditions.append((Pledge.name_key == name) & (Pledge.postcode == postcode) & (Pledge.status != "pending"))
     return session.scalars(select(Pledge).where(or_(*conditions)).order_by(Pledge.id).limit(1)).first()
+
+
+def _confirmed_by_another(session: Session, pledge: Pledge) -> bool:
+    """Whether another pledge for the same organisation name and postcode was confirmed first."""
+    if not pledge.postcode:
+        return False
+    return session.scalar(
+        select(Pledge.id).where(
+            Pledge.name_key == pledge.name_key, Pledge.postcode == pledge.postcode,
+            Pledge.status != "pending", Pledge.id != pledge.id,
+        ).limit(1)
+    ) is not None
 
 
 def _duplicate(session: Session, existing: Pledge, submission: Submission, settings: Settings) -> Outcome:
@@ -162,6 +177,8 @@ def confirm(session: Session, raw: str, settings: Settings) -> Outcome:
     if link.state != "valid" or link.pledge is None:
         return Outcome(link.state, link.pledge)
     pledge = link.pledge
+    if pledge.status == "pending" and _confirmed_by_another(session, pledge):
+        return Outcome("taken", pledge)
     now = utcnow()
     if not tokens.use(session, link.token, now):
         session.rollback()
@@ -178,7 +195,12 @@ def confirm(session: Session, raw: str, settings: Settings) -> Outcome:
     else:
         pledge.status = "confirmed"
     messages += emails.notify_staff(session, pledge, settings)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same organisation and postcode was confirmed by someone else a moment ago: theirs stands.
+        session.rollback()
+        return Outcome("taken", session.get(Pledge, pledge.id))
     return Outcome("confirmed", pledge, messages)
 
 

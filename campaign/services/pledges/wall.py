@@ -16,11 +16,12 @@ from datetime import datetime
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from campaign.models import Pledge
+from campaign.models import Pledge, StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.services.figures import computed, headline
 from campaign.services.pledges.areas import AREAS, COUNCIL_SLUGS, area_name
 from campaign.services.pledges.common import name_key
+from campaign.services.text import without_invisibles
 from campaign.services.urls import url_builder
 
 PAGE_SIZE = 24
@@ -40,6 +41,7 @@ _COLUMNS = (
     Pledge.id, Pledge.slug, Pledge.organisation_name, Pledge.org_type, Pledge.size, Pledge.sector, Pledge.area,
     Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review,
     *[getattr(Pledge, f"commit_{key}") for key in COMMITMENTS],
+    select(StoredImage.token).where(StoredImage.id == Pledge.logo_id).scalar_subquery().label("logo_token"),
 )
 _SKIP_WORDS = {"the", "and", "of", "for", "a"}
 
@@ -62,6 +64,7 @@ class PublicPledge:
     statement: str | None
     website: str | None
     logo_id: int | None
+    logo_token: str | None
     live_at: datetime
     initials: str
     tone: int
@@ -146,7 +149,7 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
     held = hold_unreviewed and row.needs_review
     return PublicPledge(
         slug=row.slug,
-        name=row.organisation_name,
+        name=without_invisibles(row.organisation_name),
         org_type=row.org_type,
         org_type_name=ORG_TYPES.get(row.org_type, row.org_type),
         size=row.size,
@@ -156,11 +159,12 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
         area=row.area,
         area_name=area_name(row.area),
         commitments=[(key, label) for key, label in COMMITMENTS.items() if getattr(row, f"commit_{key}")],
-        statement=None if held else row.statement,
-        website=row.website,
+        statement=None if held else without_invisibles(row.statement),
+        website=without_invisibles(row.website),
         logo_id=None if held else row.logo_id,
+        logo_token=None if held else row.logo_token,
         live_at=row.live_at,
-        initials=initials(row.organisation_name),
+        initials=initials(without_invisibles(row.organisation_name)),
         tone=tone(row.slug),
     )
 
@@ -276,7 +280,7 @@ def open_records(session: Session, hold_unreviewed: bool) -> list[dict]:
                 "commitments": [key for key, _ in pledge.commitments],
                 "statement": pledge.statement,
                 "website": pledge.website,
-                "logo_url": url("public.image", image_id=pledge.logo_id) if pledge.logo_id else None,
+                "logo_url": url("public.image", token=pledge.logo_token) if pledge.logo_token else None,
                 "pledged_on": pledge.live_at.date().isoformat(),
             }
         )
