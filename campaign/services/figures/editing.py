@@ -36,12 +36,15 @@ class FigureRow:
 
     figure: HeadlineFigure
     display: headline.DisplayFigure
+    flags: list[str]
 
 
 def all_figures(session: Session) -> list[FigureRow]:
     """Every headline figure, published or not, in the order the public sees them."""
     rows = session.scalars(select(HeadlineFigure).order_by(HeadlineFigure.position, HeadlineFigure.id))
-    return [FigureRow(figure, headline.to_display(session, figure)) for figure in rows]
+    return [
+        FigureRow(figure, headline.to_display(session, figure), headline.staff_flags(figure)) for figure in rows
+    ]
 
 
 def _clean_figure_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:
