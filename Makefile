@@ -35,8 +35,10 @@ seed: migrate
 
 ## Serve the site on http://127.0.0.1:$(PORT) with SQLite, the outbox worker beside it.
 run: seed
+	@mkdir -p instance
 	@echo "Backing Lancashire is at http://127.0.0.1:$(PORT) (emails appear at /dev/mail)"
-	@$(BIN)/flask outbox worker --quiet 2>/dev/null & worker=$$!; \
+	@echo "The outbox worker's output and errors go to $(CURDIR)/instance/outbox-worker.log"
+	@$(BIN)/flask outbox worker --quiet >>instance/outbox-worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

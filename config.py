@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -68,6 +69,14 @@ DEFAULT_WITHHELD_SUPPLIER_NAMES: tuple[str, ...] = (
     "Personal",
     "Private",
 )
+
+
+def _date(name: str) -> date | None:
+    """Read a YYYY-MM-DD environment variable; empty or not a real date reads as unset."""
+    try:
+        return date.fromisoformat(os.environ.get(name, "").strip())
+    except ValueError:
+        return None
 
 
 def _development_secret_key() -> str:
@@ -178,6 +187,20 @@ class Config:
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
     PROXY_FIX_X_PROTO = _int("PROXY_FIX_X_PROTO", 0)
 
+    # How people reach the OPCC, shown in the footer, the privacy notice, the accessibility statement and the
+    # pledge manage page. Configured, never invented: anything left empty is not shown.
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "").strip()
+    CONTACT_PHONE = os.environ.get("CONTACT_PHONE", "").strip()
+    CONTACT_ADDRESS = os.environ.get("CONTACT_ADDRESS", "").strip()  # one line; commas separate its parts
+    OPCC_WEBSITE = os.environ.get("OPCC_WEBSITE", "").strip()  # https:// address of the OPCC's own site
+    # With no contact settings, development shows a clearly marked placeholder, so the layout can be seen.
+    CONTACT_PLACEHOLDER = False
+
+    # Figures: set FIGURES_NEWER_PUBLISHED when the OPCC has published figures newer than the site shows,
+    # and FIGURES_CHECKED_ON (YYYY-MM-DD) to the day staff last checked; /figures says what these say.
+    FIGURES_NEWER_PUBLISHED = _bool("FIGURES_NEWER_PUBLISHED", False)
+    FIGURES_CHECKED_ON = _date("FIGURES_CHECKED_ON")
+
     SHOW_DEV_MAIL = False
     SECURE_HEADERS_HSTS = False
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -189,6 +212,7 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
     SHOW_DEV_MAIL = not Config.MAIL_SERVER
+    CONTACT_PLACEHOLDER = True
 
 
 class TestConfig(Config):

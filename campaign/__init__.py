@@ -145,6 +145,7 @@ def register_template_helpers(app: Flask) -> None:
     """Versioned static URLs, the values every template may use, and the filters."""
     from campaign import formatting
     from campaign.services import text
+    from campaign.services.content import contact
     from campaign.social.views import uk_datetime
 
     @app.url_defaults
@@ -158,6 +159,7 @@ def register_template_helpers(app: Flask) -> None:
             "site_name": app.config["SITE_NAME"],
             "site_url": app.config["SITE_URL"],
             "show_dev_mail": app.config["SHOW_DEV_MAIL"],
+            "contact": contact.from_config(app.config),
         }
 
     formatting.register(app)

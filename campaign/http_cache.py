@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from flask import Flask, Response, current_app, make_response, request
@@ -23,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags, unquote_etag
 
 from campaign.extensions import db
+from campaign.formatting import UK
 from campaign.services.cache import PageCache, content_committed, install
 
 # Set in the WSGI environ by a view whose response every anonymous visitor may share.
@@ -102,7 +104,9 @@ def public_page(view):
         response = make_response(view(*args, **kwargs))
         if response.status_code != 200 or response.direct_passthrough:
             return response
-        response.set_etag(hashlib.sha256(f"{version}|{request.full_path}".encode()).hexdigest()[:32])
+        response.set_etag(
+            hashlib.sha256(f"{version}|{_uk_day()}|{request.full_path}".encode()).hexdigest()[:32]
+        )
         request.environ[SHAREABLE] = version
         return _cache_headers(response, shared=True)
 
@@ -136,9 +140,10 @@ class PageCacheMiddleware:
 
     @staticmethod
     def _key(environ: dict) -> str:
-        """Scheme, host, path, query and accepted encodings: everything a shared page may depend on."""
+        """Scheme, host, path, query, accepted encodings and the UK day: everything a shared page may depend on."""
         return "|".join(
             (
+                _uk_day(),  # pages show today's date (the /figures print line), so a kept copy lasts one day
                 environ.get("wsgi.url_scheme", ""),
                 environ.get("HTTP_HOST", ""),
                 environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
@@ -190,6 +195,11 @@ class PageCacheMiddleware:
             return []
         start_response(page.status, page.headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [page.body]
+
+
+def _uk_day() -> str:
+    """Today in the UK, as YYYY-MM-DD."""
+    return datetime.now(UK).date().isoformat()
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:

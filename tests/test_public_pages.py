@@ -2,6 +2,7 @@
 
 import pytest
 
+from campaign.formatting import long_date
 from campaign.services.content.seed import FIGURES, PLEDGE_WORDING, QUOTES
 from tests.pages import CAMPAIGN_PAGES, text_of
 
@@ -38,7 +39,14 @@ def test_every_seeded_figure_appears_with_its_source_and_date(client, seeded, en
         assert figure["label"] in card_text
         assert figure["source_text"] in card_text
         assert figure["period"] in card_text
-        assert ("As of" in card_text) or ("gives no date" in card_text)
+        # The date a source published the figure, shown once; a source with none says so, never a worked-out date.
+        if figure["published_on"]:
+            day = long_date(figure["published_on"])
+            source_text = text_of(card.select_one(".source"))
+            assert f"published on {day}" in source_text and source_text.count(day) == 1
+        else:
+            assert "gives no date" in card_text
+        assert "As of" not in card_text
     page = text_of(soup)
     for expected in ("£62m", "54%", "£36m", "£6.3m", "£46m", "23 August 2019"):
         assert expected in page
@@ -48,9 +56,14 @@ def test_figures_page_has_table_chart_and_print_stylesheet(client, seeded):
     soup = client.get_page("public.figures_page")
     rows = soup.select("table tbody tr")
     assert [row.th.get_text(strip=True)[:7] for row in rows] == ["2016/17", "2017/18"]
-    svg = soup.find("svg", attrs={"role": "img"})
-    assert svg is not None and svg.find("title") and svg.find("desc")
-    assert len(svg.find_all("rect")) == 2  # one known amount per year; nothing invented
+    # One chart per measure, each named in its caption, with its years and amounts as text beside the bars.
+    charts = soup.select("figure.bar-chart")
+    assert [text_of(c.figcaption).split(",")[0] for c in charts] == ["All supplier spend", "Spent in Lancashire"]
+    assert [[text_of(row) for row in c.select(".bar-chart__row")] for c in charts] == [
+        ["2016/17 about £46m"], ["2017/18 £36m"]
+    ]
+    assert len(soup.select("figure.bar-chart rect")) == 2  # one known amount per year; nothing invented
+    assert all(svg.get("aria-hidden") == "true" for svg in soup.select("figure.bar-chart svg"))
     assert soup.find("link", attrs={"media": "print"})
 
 

@@ -36,6 +36,8 @@ class HeadlineFigure(PublicContent, db.Model):
     period: Mapped[str] = mapped_column(String(120))
     source_text: Mapped[str] = mapped_column(String(300))
     source_url: Mapped[str | None] = mapped_column(String(500))
+    # The day the source published the figure, which is not always the day it was true (as_of).
+    published_on: Mapped[date | None]
     as_of: Mapped[date | None]
     position: Mapped[int] = mapped_column(Integer, default=0, index=True)
     published: Mapped[bool] = mapped_column(default=False, index=True)
@@ -72,6 +74,7 @@ class FinancialYear(PublicContent, db.Model):
     is_approximate: Mapped[bool] = mapped_column(default=False)
     source_text: Mapped[str] = mapped_column(String(300), default="")
     source_url: Mapped[str | None] = mapped_column(String(500))
+    published_on: Mapped[date | None]  # the day the source published these amounts, if it says
     notes: Mapped[str] = mapped_column(Text, default="")
     # True when the amounts were worked out from imported transactions, so a later import may update them;
     # amounts staff typed in from a document are never overwritten by imports.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from campaign.extensions import db
+from campaign.formatting import UK
 from campaign.http_cache import public_page
 from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
@@ -71,11 +74,16 @@ def figures_page():
     """Every headline figure with its source, and spend year by year."""
     years = figures.yearly_spend(db.session)
     shown = figures.headline(db.session)
+    config = current_app.config
     return render_template(
         "public/figures.html",
         figures=shown,
         years=years,
-        chart=content.spend_chart(years),
+        charts=content.spend_charts(years),
+        sources=figures.sources(shown, years),
+        status=figures.status(db.session, config["FIGURES_NEWER_PUBLISHED"], config["FIGURES_CHECKED_ON"]),
+        # The page cache keeps a copy for one UK day at most, so the printed date stays true.
+        printed_on=datetime.now(UK).date(),
         computed_spend=coverage.approved_years(db.session),
         scope_reasons=SCOPE_REASONS,
         **sharing.for_figures(db.session, shown),

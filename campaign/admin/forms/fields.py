@@ -7,6 +7,7 @@ shared with the public forms live in `campaign.forms_fields`.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
@@ -65,12 +66,18 @@ def text_field(
     return StringField(label, validators=[*checks, max_length(limit, what or label)], filters=[strip], **kwargs)
 
 
-def url(label: str, limit: int = 500) -> StringField:
-    """An optional web address that must start with http:// or https://."""
+def url(label: str, limit: int = 500, https_only: bool = False) -> StringField:
+    """An optional web address: https:// (or, unless https_only, http://) followed by a host name."""
+    schemes = ("https",) if https_only else ("https", "http")
 
     def check(form, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError(f"Enter {label.lower()} starting with https://")
+        if not field.data:
+            return
+        parts = urlsplit(field.data)
+        # A host needs a dot ("www.example.org"); spaces mean something other than an address was pasted.
+        if parts.scheme.lower() not in schemes or "." not in parts.netloc or any(c.isspace() for c in field.data):
+            what = label.replace(" (optional)", "").lower()
+            raise ValidationError(f"Enter the {what} as a web address starting with https://, like https://www.example.org/page")
 
     return StringField(label, validators=[Optional(), max_length(limit, label), check], filters=[strip])
 

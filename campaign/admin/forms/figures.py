@@ -58,7 +58,10 @@ class FigureForm(FlaskForm):
     param_contract = OptionalIdField("Contract", choices=[], message="Select a contract from the list")
     period = text_field("Period it covers", "Enter the period the figure covers, like 2017 to August 2019", 120)
     source_text = text_field("Source", "Enter where the figure comes from", 300)
-    source_url = url("Link to the source (optional)")
+    source_url = url("Link to the source (optional)", https_only=True)
+    published_on = DateInputField(
+        "Date the source published the figure (optional)", what="The date the source published the figure"
+    )
     as_of = DateInputField("Date the figure was true (optional)", what="The date the figure was true")
 
     def validate_value(self, field):
@@ -99,6 +102,7 @@ class FigureForm(FlaskForm):
             "period": self.period.data,
             "source_text": self.source_text.data,
             "source_url": self.source_url.data or None,
+            "published_on": self.published_on.data,
             "as_of": self.as_of.data,
         }
 

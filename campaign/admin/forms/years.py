@@ -5,7 +5,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 
-from campaign.admin.forms.fields import Optional, PoundsField, Required, YearField, max_length, strip, text_field, url
+from campaign.admin.forms.fields import (
+    DateInputField,
+    Optional,
+    PoundsField,
+    Required,
+    YearField,
+    max_length,
+    strip,
+    text_field,
+    url,
+)
 
 
 class YearForm(FlaskForm):
@@ -38,13 +48,16 @@ class YearForm(FlaskForm):
     )
     is_approximate = BooleanField("The source gives these amounts as approximate")
     source_text = text_field("Source", "Enter where these amounts come from", 300)
-    source_url = url("Link to the source (optional)")
+    source_url = url("Link to the source (optional)", https_only=True)
+    published_on = DateInputField(
+        "Date the source published these amounts (optional)", what="The date the source published these amounts"
+    )
     notes = TextAreaField("Notes (optional)", validators=[Optional(), max_length(2000, "Notes")], filters=[strip])
 
     def values(self) -> dict:
         """The form's values in the shape the figures service takes."""
         return {name: getattr(self, name).data for name in (
             "start_year", "total_spend_pence", "lancashire_spend_pence", "north_west_spend_pence",
-            "sme_spend_pence", "vcse_spend_pence", "source_text", "source_url",
+            "sme_spend_pence", "vcse_spend_pence", "source_text", "source_url", "published_on",
         )} | {"is_approximate": bool(self.is_approximate.data), "notes": self.notes.data or "",
               "source_url": self.source_url.data or None}

@@ -18,9 +18,11 @@ from campaign.services.validation import FieldError
 @bp.route("/spend-by-year")
 def years():
     """The spend-by-year table, with the totals worked out from imported payments beside it."""
+    years = figures.yearly_spend(db.session)
     return render_template(
         "admin/years/list.html",
-        years=figures.yearly_spend(db.session),
+        years=years,
+        flags={year.id: figures.staff_flags(year) for year in years},
         computed=totals.computed_totals(db.session),
     )
 

@@ -1,4 +1,4 @@
-"""Published content for the public pages: case studies, quotes and the spend chart."""
+"""Published content for the public pages: case studies, quotes and the spend charts."""
 
 from __future__ import annotations
 
@@ -45,82 +45,48 @@ def supplier_quotes(session: Session) -> list[Quote]:
     )
 
 
+# The measures the spend table and charts show, each with its own chart: two measures are never one series.
+SPEND_MEASURES = (
+    ("total_spend_pence", "All supplier spend", "Every supplier, wherever it is based."),
+    ("lancashire_spend_pence", "Spent in Lancashire", "Spend with suppliers in Lancashire only."),
+)
+
+
 @dataclass(frozen=True)
 class Bar:
-    """One bar of the spend chart, in chart units."""
+    """One year's bar: its amount in words, and its length as a share of the chart's longest bar (0 to 100)."""
 
     label: str
-    series: str
-    x: float
-    y: float
-    width: float
-    height: float
     value_text: str
+    length: float
 
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart of spend by year, drawn as inline SVG by the template."""
+    """One measure's amounts year by year, drawn by the template as an HTML list with SVG bars."""
 
-    width: int
-    height: int
-    baseline: float
+    measure: str
+    title: str
+    note: str
     bars: list[Bar]
-    year_labels: list[tuple[float, str]]
-    gridlines: list[tuple[float, str]]
 
 
-def spend_chart(years: list[FinancialYear], width: int = 640, height: int = 320) -> Chart | None:
-    """Lay out total and Lancashire spend per year as bars; years with no data get none."""
-    known = [
-        (year, series, amount)
-        for year in years
-        for series, amount in (("total", year.total_spend_pence), ("lancashire", year.lancashire_spend_pence))
-        if amount is not None
-    ]
-    if not known:
-        return None
-    top = max(amount for _, _, amount in known)
-    step = _nice_step(top)
-    scale_top = step * -(-top // step)
-    left, bottom, top_pad = 72.0, 40.0, 24.0
-    plot_height = height - bottom - top_pad
-    slot = (width - left - 8) / max(len(years), 1)
-    bar_width = min(56.0, slot / 2.6)
-    bars, labels = [], []
-    for index, year in enumerate(years):
-        slot_x = left + index * slot
-        labels.append((slot_x + slot / 2, year.label))
-        for offset, series, amount in (
-            (-1, "total", year.total_spend_pence),
-            (0, "lancashire", year.lancashire_spend_pence),
-        ):
-            if amount is None:
-                continue
-            bar_height = plot_height * amount / scale_top
-            bars.append(
-                Bar(
-                    label=year.label,
-                    series=series,
-                    x=round(slot_x + slot / 2 + offset * bar_width + (2 if offset == 0 else -2), 1),
-                    y=round(top_pad + plot_height - bar_height, 1),
-                    width=round(bar_width, 1),
-                    height=round(bar_height, 1),
-                    value_text=pounds(amount),
-                )
+def spend_charts(years: list[FinancialYear]) -> list[Chart]:
+    """One chart per measure that has any amounts, each with only the years a source gives."""
+    charts = []
+    for measure, title, note in SPEND_MEASURES:
+        known = [(year, getattr(year, measure)) for year in years if getattr(year, measure) is not None]
+        if not known:
+            continue
+        top = max(amount for _, amount in known) or 1
+        bars = [
+            Bar(
+                label=year.label,
+                value_text=("about " if year.is_approximate else "") + pounds(amount),
+                # Every bar starts at zero, so lengths compare amounts fairly; a tiny amount still shows a sliver.
+                length=max(round(100 * amount / top, 1), 0.5),
             )
-    gridlines = [
-        (round(top_pad + plot_height - plot_height * (i * step) / scale_top, 1), pounds(i * step))
-        for i in range(0, int(scale_top // step) + 1)
-    ]
-    return Chart(width, height, top_pad + plot_height, bars, labels, gridlines)
-
-
-def _nice_step(top: int) -> int:
-    """A round gridline step (1, 2 or 5 times a power of ten) giving about four lines."""
-    rough = max(top // 4, 1)
-    power = 10 ** (len(str(rough)) - 1)
-    for multiple in (1, 2, 5, 10):
-        if rough <= multiple * power:
-            return multiple * power
-    return 10 * power
+            for year, amount in known
+        ]
+        charts.append(Chart(measure, title, note, bars))
+    return charts

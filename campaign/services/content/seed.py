@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, FinancialYear, HeadlineFigure, Quote
 
-RELEASE_2019 = "OPCC for Lancashire news release, 23 August 2019"
+# Source names carry no date: the date is stored beside them (published_on, source_date), so it shows once.
+RELEASE_2019 = "OPCC for Lancashire news release"
 RELEASE_2019_DATE = date(2019, 8, 23)
 CAMPAIGN_PAGE = "Backing Lancashire campaign page, Office of the Police and Crime Commissioner for Lancashire"
 POLICY_2017 = "The Police and Crime Commissioner for Lancashire's Social Value Policy (2017), section 1.1"
@@ -25,37 +26,62 @@ PLEDGE_WORDING = (
 )
 PLEDGE_SOURCE = CAMPAIGN_PAGE
 
+# What each figure measures, in the sources' own words. `published_on` is the day a source says it published
+# the figure; `as_of` is left empty unless a source names the day the figure was true (a financial year is
+# shown as its period, never turned into a made-up "as of 31 March" date).
+NOT_A_RUNNING_TOTAL = (
+    "A fixed total for the period from 2017 to August 2019. "
+    "It is not a running total: it does not grow after August 2019."
+)
+SHARE_OF_SPEND = (
+    "The £62m as a share of all the money the force spent through suppliers over the same period, "
+    "2017 to August 2019."
+)
+ONE_YEAR_IN_LANCASHIRE = (
+    "One financial year (April 2017 to March 2018), counting spend within Lancashire. The £62m counts "
+    "procurement from 2017 to August 2019, a longer period that includes this year, so the two measure "
+    "different things and should not be added together or read as a trend."
+)
+ALL_PROCUREMENT_2016_17 = (
+    "All spending through procurement, wherever the supplier was based, in one financial year "
+    "(April 2016 to March 2017). It is a different measure from spend within Lancashire."
+)
+
 FIGURES = [
     dict(
         slug="invested-since-2017",
         label="invested back into Lancashire through procurement since the Social Value Policy began in 2017",
+        description=NOT_A_RUNNING_TOTAL,
         unit="pounds", value=62_000_000_00, qualifier="",
-        period="2017 to August 2019", source_text=RELEASE_2019, as_of=RELEASE_2019_DATE,
+        period="2017 to August 2019", source_text=RELEASE_2019, published_on=RELEASE_2019_DATE, as_of=None,
     ),
     dict(
         slug="local-share-of-spend",
         label="of all the money the force spent through suppliers went to Lancashire's businesses and people",
+        description=SHARE_OF_SPEND,
         unit="percent", value=54_00, qualifier="around",
-        period="2017 to August 2019", source_text=RELEASE_2019, as_of=RELEASE_2019_DATE,
+        period="2017 to August 2019", source_text=RELEASE_2019, published_on=RELEASE_2019_DATE, as_of=None,
     ),
     dict(
         slug="spent-in-lancashire-2017-18",
         label="spent by Lancashire Constabulary within Lancashire",
+        description=ONE_YEAR_IN_LANCASHIRE,
         unit="pounds", value=36_000_000_00, qualifier="",
-        period="2017/18 financial year", source_text=CAMPAIGN_PAGE, as_of=date(2018, 3, 31),
+        period="2017/18 financial year", source_text=CAMPAIGN_PAGE, published_on=None, as_of=None,
     ),
     dict(
         slug="west-division-hq",
         label="invested back into Lancashire businesses during the development of West Division Police Headquarters",
         unit="pounds", value=6_300_000_00, qualifier="over",
         period="The building of the West Division Headquarters in Blackpool",
-        source_text=CAMPAIGN_PAGE, as_of=None,
+        source_text=CAMPAIGN_PAGE, published_on=None, as_of=None,
     ),
     dict(
         slug="procurement-2016-17",
         label="spent through procurement by the OPCC and Lancashire Constabulary",
+        description=ALL_PROCUREMENT_2016_17,
         unit="pounds", value=46_000_000_00, qualifier="approximately",
-        period="2016/17 financial year", source_text=POLICY_2017, as_of=date(2017, 3, 31),
+        period="2016/17 financial year", source_text=POLICY_2017, published_on=None, as_of=None,
     ),
 ]
 

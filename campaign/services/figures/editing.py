@@ -22,12 +22,12 @@ COMPUTATIONS: dict[str, tuple[str, str]] = {
 
 FIGURE_FIELDS = [
     "label", "description", "kind", "unit", "value", "qualifier", "computation", "computation_param",
-    "period", "source_text", "source_url", "as_of",
+    "period", "source_text", "source_url", "published_on", "as_of",
 ]
 YEAR_AMOUNTS = [
     "total_spend_pence", "lancashire_spend_pence", "north_west_spend_pence", "sme_spend_pence", "vcse_spend_pence",
 ]
-YEAR_FIELDS = ["start_year", *YEAR_AMOUNTS, "is_approximate", "source_text", "source_url", "notes"]
+YEAR_FIELDS = ["start_year", *YEAR_AMOUNTS, "is_approximate", "source_text", "source_url", "published_on", "notes"]
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,15 @@ class FigureRow:
 
     figure: HeadlineFigure
     display: headline.DisplayFigure
+    flags: list[str]
 
 
 def all_figures(session: Session) -> list[FigureRow]:
     """Every headline figure, published or not, in the order the public sees them."""
     rows = session.scalars(select(HeadlineFigure).order_by(HeadlineFigure.position, HeadlineFigure.id))
-    return [FigureRow(figure, headline.to_display(session, figure)) for figure in rows]
+    return [
+        FigureRow(figure, headline.to_display(session, figure), headline.staff_flags(figure)) for figure in rows
+    ]
 
 
 def _clean_figure_values(session: Session, values: dict[str, Any]) -> dict[str, Any]:

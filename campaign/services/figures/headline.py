@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.formatting import figure_value
+from campaign.formatting import UK, figure_value
 from campaign.models import FinancialYear, HeadlineFigure
 from campaign.services.figures import computed
 
@@ -28,6 +28,7 @@ class DisplayFigure:
     period: str
     source_text: str
     source_url: str | None
+    published_on: date | None
     as_of: date | None
     computed: bool
     is_demo: bool
@@ -55,7 +56,9 @@ def to_display(session: Session, figure: HeadlineFigure) -> DisplayFigure:
         period=figure.period,
         source_text=figure.source_text,
         source_url=figure.source_url,
-        as_of=figure.as_of,
+        published_on=figure.published_on,
+        # A figure true on the day it was published says its date once, as "published on".
+        as_of=figure.as_of if figure.as_of != figure.published_on else None,
         computed=figure.kind == "computed",
         is_demo=figure.is_demo,
     )
@@ -74,3 +77,64 @@ def headline(session: Session) -> list[DisplayFigure]:
 def yearly_spend(session: Session) -> list[FinancialYear]:
     """Every financial year with spend data, oldest first."""
     return list(session.scalars(select(FinancialYear).order_by(FinancialYear.start_year)).all())
+
+
+# A figure whose source is older than this is flagged to staff, so they check for a newer one.
+STALE_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class FiguresStatus:
+    """How current the figures are: when the newest was published and when this site last changed them."""
+
+    newest_published: date | None
+    last_changed: date | None
+    newer_published: bool
+    checked_on: date | None
+
+
+def status(session: Session, newer_published: bool = False, checked_on: date | None = None) -> FiguresStatus:
+    """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed."""
+    figures = session.scalars(select(HeadlineFigure).where(HeadlineFigure.published.is_(True))).all()
+    years = yearly_spend(session)
+    published = [row.published_on for row in [*figures, *years] if row.published_on]
+    changed = [row.updated_at for row in [*figures, *years] if row.updated_at]
+    return FiguresStatus(
+        newest_published=max(published, default=None),
+        last_changed=max(changed).astimezone(UK).date() if changed else None,
+        newer_published=newer_published,
+        checked_on=checked_on,
+    )
+
+
+def staff_flags(row: HeadlineFigure | FinancialYear, today: date | None = None) -> list[str]:
+    """What staff should check about a figure or year: a missing source address, or a source over a year old."""
+    today = today or datetime.now(UK).date()
+    flags = []
+    if not row.source_url:
+        flags.append("No link to the source")
+    dated = row.published_on or getattr(row, "as_of", None)
+    if dated is None:
+        flags.append("No date from the source: check it is still current")
+    elif today - dated > STALE_AFTER:
+        flags.append("Over a year old: check for newer figures")
+    return flags
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document the figures come from, listed once however many figures cite it."""
+
+    text: str
+    url: str | None
+    published_on: date | None
+
+
+def sources(shown: list[DisplayFigure], years: list[FinancialYear]) -> list[Source]:
+    """Every source the figures and years cite, once each, in the order they first appear."""
+    found: dict[tuple, Source] = {}
+    for row in [*shown, *years]:
+        if row.source_text:
+            source = Source(row.source_text, row.source_url, row.published_on)
+            found.setdefault((source.text, source.url, source.published_on), source)
+    return list(found.values())
