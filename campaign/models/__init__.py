@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
 from campaign.models.audit import AuditEvent
+from campaign.models.checkins import CheckIn, PledgeReport
 from campaign.models.content import CaseStudy, Quote, StoredImage
 from campaign.models.figures import FinancialYear, HeadlineFigure
 from campaign.models.outbox import OutboxMessage
@@ -18,8 +19,8 @@ from campaign.models.spend import (
 from campaign.models.staff import StaffUser
 
 __all__ = [
-    "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
-    "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "Quote", "SiteState",
+    "AuditEvent", "CaseStudy", "CheckIn", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
+    "ImportMapping", "OutboxMessage", "Pledge", "PledgeReport", "PledgeToken", "Quote", "SiteState",
     "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffUser", "StoredImage", "Supplier",
     "SupplierAlias",
 ]
