@@ -25,6 +25,7 @@ def private_headers(response):
 # Every admin section, one view module each. Their routes attach to `bp`, so they are imported after it exists.
 from campaign.admin.views import (  # noqa: E402,F401
     audit,
+    checkins,
     content,
     contracts,
     dashboard,

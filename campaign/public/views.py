@@ -9,6 +9,7 @@ from campaign.extensions import db
 from campaign.http_cache import public_page
 from campaign.models import StoredImage
 from campaign.public import bp
+from campaign.services.checkins import figures as checkin_figures
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
@@ -70,6 +71,7 @@ def figures_page():
         figures=shown,
         years=years,
         chart=content.spend_chart(years),
+        self_reported=checkin_figures.self_reported(db.session),  # kept apart from the OPCC's own figures
         **sharing.for_figures(db.session, shown),
     )
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from campaign.models import CheckIn, OutboxMessage, Pledge, PledgeReport, PledgeToken, StaffUser
 from campaign.services import audit, mailer
@@ -198,7 +198,8 @@ def _due_pledges(session: Session, today: date) -> list[tuple[Pledge, int]]:
 def _needs_reminder(session: Session, now: datetime) -> list[CheckIn]:
     """Invitations a month old with no report, no reminder yet, and no request to stop."""
     reported = exists().where(PledgeReport.pledge_id == CheckIn.pledge_id, PledgeReport.year == CheckIn.year)
-    stopped = exists().where(CheckIn.pledge_id == Pledge.id, CheckIn.unsubscribed_at.is_not(None))
+    other = aliased(CheckIn)
+    stopped = exists().where(other.pledge_id == CheckIn.pledge_id, other.unsubscribed_at.is_not(None))
     return list(
         session.scalars(
             select(CheckIn).join(Pledge, Pledge.id == CheckIn.pledge_id)

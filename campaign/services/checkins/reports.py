@@ -25,6 +25,12 @@ FIELDS = (
 )
 RECENT = timedelta(days=365)  # "reported in the last 12 months"
 AUDIT_FIELDS = ["status", "hidden_reason", "year"]
+# The open data CSV's columns for each pledge's latest approved check-in, after the pledge's own.
+CSV_FIELDS = [
+    "reported_years", "latest_report_year", "latest_local_share_percent", "latest_local_spend_pence",
+    "latest_pays_real_living_wage", "latest_living_wage_accredited", "latest_jobs_created",
+    "latest_apprenticeships_created", "latest_volunteering_hours", "latest_report_summary",
+]
 
 
 class ReportError(ValueError):
@@ -170,6 +176,22 @@ def public_record(report: PledgeReport) -> dict:
         "self_reported": True,
         "audited": False,
     }
+
+
+def csv_values(records: list[dict]) -> list:
+    """The CSV cells for a pledge's approved reports (newest first): every year, then the latest in full."""
+    if not records:
+        return [""] * len(CSV_FIELDS)
+    latest = records[0]
+
+    def yes_no(value):
+        return "" if value is None else ("yes" if value else "no")
+
+    return [
+        ";".join(str(record["year"]) for record in records), latest["year"], latest["local_share_percent"],
+        latest["local_spend_pence"], yes_no(latest["pays_real_living_wage"]), yes_no(latest["living_wage_accredited"]),
+        latest["jobs_created"], latest["apprenticeships_created"], latest["volunteering_hours"], latest["summary"],
+    ]
 
 
 def open_data(session: Session) -> dict[int, list[dict]]:
