@@ -123,7 +123,7 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 12) * 1024 * 1024  # bytes
     # Werkzeug's hash for staff passwords: slow on purpose. Not an environment setting, so no deployment can
     # weaken it; only TestConfig changes it.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
 
     # Review before public: a publisher may not approve an import or figure they prepared themselves
     TWO_PERSON_APPROVAL = _bool("TWO_PERSON_APPROVAL", True)

@@ -102,9 +102,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach each part of the site."""
-    from campaign import admin, api, auth, dev, pledges, public, social
+    from campaign import admin, api, auth, checkins, dev, pledges, public, social
 
-    for blueprint in (public.bp, pledges.bp, api.bp, social.bp, auth.bp, admin.bp, dev.bp):
+    for blueprint in (public.bp, pledges.bp, checkins.bp, api.bp, social.bp, auth.bp, admin.bp, dev.bp):
         app.register_blueprint(blueprint)
 
 

@@ -38,6 +38,8 @@ from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
 
 CSRF_REFUSAL = "the form had expired or was sent from another site"
+# RFC 8058 one-click unsubscribe: mail programs POST here with no session or token; the signed link is the proof.
+ONE_CLICK = {"checkins.stop"}
 
 SPEND_CSV = (
     "Date,Expense Type,Expense Area,Supplier,Transaction Number,Amount\n"
@@ -75,6 +77,9 @@ class World:
     import_id: int
     rule_id: int
     unmatched_key: str
+    report_id: int
+    checkin_token: str
+    stop_token: str
 
 
 def png_bytes(size: tuple[int, int] = (40, 30), colour=(165, 28, 48)) -> bytes:
@@ -129,6 +134,17 @@ def build_world(db) -> World:
     unmatched, _ = suppliers.unmatched_suppliers(session)
     rule = scope.add_rule(session, "supplier", "Lancashire County Council", "precept_levy", "", admin)
 
+    from campaign.models import CheckIn, PledgeReport
+    from campaign.services.checkins import invitations
+
+    invitations.invite(session, pledge, utcnow().year, settings().secret_key, utcnow())
+    checkin_email = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("checkin:%")))
+    checkin_token = next(w for w in checkin_email.body_text.split() if "/check-in/" in w and "/stop/" not in w)
+    report = PledgeReport(pledge_id=pledge.id, year=utcnow().year, status="submitted", submitted_at=utcnow())
+    session.add(report)
+    session.commit()
+    assert session.scalar(select(CheckIn.id)) is not None
+
     return World(
         admin_id=admin.id, admin_email=admin.email, editor_id=editor.id, figure_id=figure.id, year_id=year.id,
         supplier_id=supplier.id, contract_id=contract.id, study_id=study.id, study_slug=study.slug, quote_id=quote.id,
@@ -136,7 +152,8 @@ def build_world(db) -> World:
         manage_token=managing.manage_token(pledge, settings()), pending_pledge_id=pending.id,
         confirm_token=confirm_token, social_post_id=post.id, hashtag_post_id=hashtag.id,
         failed_message_id=failed.id, staged_token=staged.token, import_id=record.id,
-        unmatched_key=unmatched[0].key, rule_id=rule.id,
+        unmatched_key=unmatched[0].key, rule_id=rule.id, report_id=report.id, checkin_token=checkin_token.rsplit("/", 1)[1],
+        stop_token=invitations.stop_token(pledge, settings().secret_key),
     )
 
 
@@ -150,6 +167,8 @@ def url_values(endpoint: str, arguments: set[str], world: World) -> dict:
         ("slug", "public.case_study"): world.study_slug,
         ("slug", "social.case_study_card"): world.study_slug,
         ("post_id", "admin.social_hashtag"): world.hashtag_post_id,
+        ("token", "checkins.report"): world.checkin_token,
+        ("token", "checkins.stop"): world.stop_token,
     }
     generic = {
         "token": world.staged_token,
@@ -168,6 +187,7 @@ def url_values(endpoint: str, arguments: set[str], world: World) -> dict:
         "rule_id": world.rule_id,
         "start_year": 2024,
         "message_id": world.failed_message_id,
+        "report_id": world.report_id,
         "direction": "up",
         "action": "approve",
         "decision": "approve",
@@ -239,8 +259,9 @@ def csrf_world(csrf_app):
 
 
 def test_nothing_is_exempt_from_csrf(csrf_app):
-    # The site has no webhooks or APIs that take POSTs from elsewhere, so nothing needs exempting.
-    assert csrf._exempt_views == set()
+    # The site has no webhooks or APIs that take POSTs from elsewhere, so nothing needs exempting, except
+    # the one-click unsubscribe that mail programs post to (RFC 8058), tested on its own below.
+    assert csrf._exempt_views == {"campaign.checkins.views.stop"}
     assert csrf._exempt_blueprints == set()
 
 
@@ -256,6 +277,8 @@ def test_every_post_route_refuses_a_request_without_a_token(csrf_app, csrf_world
     assert len(posts) >= 40  # the whole site, not a part of it
     problems = []
     for rule in posts:
+        if rule.endpoint in ONE_CLICK:
+            continue
         url = url_for_rule(csrf_app, rule, csrf_world)
         client = staff_client if rule.rule.startswith("/admin/") and rule.endpoint != "auth.sign_in" else anonymous
         # Junk that would pass every form's own checks is no use without the token.
@@ -275,6 +298,22 @@ def test_every_post_route_refuses_a_request_without_a_token(csrf_app, csrf_world
     assert pledge.status == "live" and pledge.contact_email  # not withdrawn, hidden or erased
     assert db.session.get(OutboxMessage, csrf_world.failed_message_id).status == "failed"
     assert db.session.get(HashtagPost, csrf_world.hashtag_post_id).status == "pending"
+
+
+def test_the_one_click_unsubscribe_needs_its_signed_link(csrf_app, csrf_world):
+    from campaign.extensions import db
+    from campaign.models import CheckIn
+
+    client = csrf_app.test_client()
+    for forged in ("forged", csrf_world.stop_token[:-2] + "xx", csrf_world.manage_token):
+        assert client.post(f"/check-in/stop/{forged}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert client.get(f"/check-in/stop/{csrf_world.stop_token}").status_code == 200  # opening it stops nothing
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn.unsubscribed_at)) is None
+    response = client.post(f"/check-in/stop/{csrf_world.stop_token}", data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(select(CheckIn.unsubscribed_at)) is not None
 
 
 def test_a_real_token_is_accepted(csrf_app, csrf_world):

@@ -16,7 +16,7 @@ from tests.test_pledge_helpers import live, signed
 
 PUBLIC_FIELDS = {
     "organisation", "page_url", "organisation_type", "size", "sector", "area", "area_code", "commitments",
-    "statement", "website", "logo_url", "pledged_on",
+    "statement", "website", "logo_url", "pledged_on", "reports",
 }
 
 

@@ -26,6 +26,7 @@ def private_headers(response):
 from campaign.admin.views import (  # noqa: E402,F401
     audit,
     breakdowns,
+    checkins,
     content,
     contracts,
     dashboard,

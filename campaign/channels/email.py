@@ -140,6 +140,7 @@ def send(message: OutboxMessage) -> str:
         body=message.body_text,
         html=message.body_html,
         sender=config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(message.headers or {}),
     )
     mail_message.msgId = _message_id(message)
     try:

@@ -12,9 +12,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
+import campaign.services.checkins as checkins
 from campaign.extensions import db
 from campaign.models.common import utcnow
 from campaign.services import outbox
+from campaign.services.checkins import invitations
 from campaign.services.pledges import common, emails, retention
 
 cli = AppGroup("outbox", help="Send the emails (and X posts) waiting in the outbox.")
@@ -42,11 +44,15 @@ def send(batch: int) -> None:
 
 
 def daily_jobs() -> str:
-    """The once-a-day work: delete stale pending pledges, and queue the staff digest."""
+    """The once-a-day work: delete stale pending pledges, queue the staff digest, and send due check-ins."""
     settings = common.Settings.from_config(current_app.config)
     removed = retention.purge(db.session, settings)
     digest = emails.send_staff_digest(db.session, settings)
-    return f"Deleted {removed} unconfirmed pledge(s); {'queued' if digest else 'no'} staff digest."
+    sent = invitations.run(db.session, settings.secret_key, checkins.now())
+    return (
+        f"Deleted {removed} unconfirmed pledge(s); {'queued' if digest else 'no'} staff digest; "
+        f"{sent.invited} check-in invitation(s), {sent.reminded} reminder(s)."
+    )
 
 
 @cli.command("worker")

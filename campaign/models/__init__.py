@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
 from campaign.models.audit import AuditEvent
+from campaign.models.checkins import CheckIn, PledgeReport
 from campaign.models.content import CaseStudy, Quote, StoredImage
 from campaign.models.figures import FinancialYear, HeadlineFigure
 from campaign.models.outbox import OutboxMessage
@@ -21,9 +22,9 @@ from campaign.models.spend import (
 from campaign.models.staff import StaffSignInSource, StaffUser
 
 __all__ = [
-    "AuditEvent", "CaseStudy", "Contract", "FinancialYear", "HashtagPost", "HeadlineFigure",
-    "ComputedYear", "ImportMapping", "OutboxMessage", "Pledge", "PledgeToken", "PublishingBody", "Quote",
-    "ScopeRule", "SiteState", "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload", "StaffSignInSource",
-    "StaffUser", "StoredImage", "Supplier",
+    "AuditEvent", "CaseStudy", "CheckIn", "ComputedYear", "Contract", "FinancialYear", "HashtagPost",
+    "HeadlineFigure", "ImportMapping", "OutboxMessage", "Pledge", "PledgeReport", "PledgeToken", "PublishingBody",
+    "Quote", "ScopeRule", "SiteState", "SocialPost", "SpendImport", "SpendTransaction", "StagedUpload",
+    "StaffSignInSource", "StaffUser", "StoredImage", "Supplier",
     "SupplierAlias",
 ]

@@ -19,8 +19,13 @@ def lines(signed: str) -> tuple[str, str, str]:
     return ("We're backing", "LANCASHIRE", f"Pledge signed {signed}")
 
 
+def reported_mark(year: int | None) -> str | None:
+    """The "reported" mark for an organisation whose yearly check-in staff approved, or None."""
+    return f"Reported {year}" if year else None
+
+
 @lru_cache(maxsize=64)
-def png(signed: str) -> bytes:
+def png(signed: str, reported: int | None = None) -> bytes:
     """The badge as a PNG, drawn with Pillow's built-in font (so no font files are needed)."""
     scale = 2
     image = Image.new("RGB", (WIDTH * scale, HEIGHT * scale), ROSE)
@@ -31,6 +36,10 @@ def png(signed: str) -> bytes:
     draw.text((22 * scale, 26 * scale), middle, fill=WHITE, font=ImageFont.load_default(size=24 * scale),
               stroke_width=1, stroke_fill=WHITE)
     draw.text((22 * scale, 56 * scale), bottom, fill=GOLD, font=ImageFont.load_default(size=12 * scale))
+    mark = reported_mark(reported)
+    if mark:
+        draw.text(((WIDTH - 8) * scale, 10 * scale), mark, fill=GOLD, anchor="ra",
+                  font=ImageFont.load_default(size=11 * scale))
     output = io.BytesIO()
     image.save(output, "PNG", optimize=True)
     return output.getvalue()

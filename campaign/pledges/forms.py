@@ -261,6 +261,10 @@ class WallForm(FlaskForm):
     commitment = SelectField(
         "Commitment", choices=[("", "Any commitment")] + list(COMMITMENTS.items()), validators=[Optional()]
     )
+    # The yearly check-in (issue 15): pledges whose organisation reported recently.
+    reported = SelectField(
+        "Check-in", choices=[("", "Reported or not"), ("12m", "Reported in the last 12 months")], validators=[Optional()]
+    )
     sort = SelectField("Sort by", choices=list(SORTS.items()), default="newest", validators=[Optional()])
 
     def query(self, page: int) -> WallQuery:
@@ -275,6 +279,7 @@ class WallForm(FlaskForm):
             sector=chosen(self.sector),
             size=chosen(self.size),
             commitment=chosen(self.commitment),
+            reported=chosen(self.reported) == "12m",
             sort=self.sort.data if self.sort.data in SORTS else "newest",
             page=page,
         )

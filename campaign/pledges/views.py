@@ -30,6 +30,7 @@ from campaign.pledges.forms import (
     WithdrawForm,
 )
 from campaign.services import urls
+from campaign.services.checkins import reports as checkin_reports
 from campaign.services.pledges import areas, common, emails, managing, wall
 from campaign.services.pledges import signing as pledges
 from campaign.social import sharing
@@ -240,14 +241,16 @@ def organisation(slug: str):
         **sharing.for_organisation(db.session, slug),
         snippet=badge.snippet(page_url, urls.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
+        reports=checkin_reports.approved_by_slug(db.session, slug),  # the yearly check-in
     )
 
 
-def _badge_signed(slug: str) -> str:
+def _badge_signed(slug: str) -> tuple[str, int | None]:
+    """The month the pledge was signed, and the latest year it reported in (for the badge's "reported" mark)."""
     pledge = wall.organisation(db.session, slug, _hold_unreviewed())
     if pledge is None:
         abort(404)
-    return long_date(pledge.live_at).split(" ", 1)[1]
+    return long_date(pledge.live_at).split(" ", 1)[1], checkin_reports.latest_year_by_slug(db.session, slug)
 
 
 def _cached_badge(body, mimetype: str):
@@ -263,8 +266,9 @@ def _cached_badge(body, mimetype: str):
 @bp.route("/pledges/<slug>/badge.svg")
 def badge_svg(slug: str):
     """The badge as SVG."""
-    signed = _badge_signed(slug)
-    svg = render_template("pledges/badge.svg", lines=badge.lines(signed), width=badge.WIDTH, height=badge.HEIGHT)
+    signed, reported = _badge_signed(slug)
+    svg = render_template("pledges/badge.svg", lines=badge.lines(signed), reported=badge.reported_mark(reported),
+                          width=badge.WIDTH, height=badge.HEIGHT)
     response = _cached_badge(svg, "image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     return response
@@ -273,7 +277,7 @@ def badge_svg(slug: str):
 @bp.route("/pledges/<slug>/badge.png")
 def badge_png(slug: str):
     """The badge as PNG, for places that cannot show SVG."""
-    return _cached_badge(badge.png(_badge_signed(slug)), "image/png")
+    return _cached_badge(badge.png(*_badge_signed(slug)), "image/png")
 
 
 # Managing and withdrawing

@@ -14,6 +14,7 @@ from campaign.http_cache import public_page
 from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
 from campaign.services import images
+from campaign.services.checkins import figures as checkin_figures
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
@@ -86,6 +87,7 @@ def figures_page():
         printed_on=datetime.now(UK).date(),
         computed_spend=coverage.approved_years(db.session),
         scope_reasons=SCOPE_REASONS,
+        self_reported=checkin_figures.self_reported(db.session),  # kept apart from the OPCC's own figures
         **sharing.for_figures(db.session, shown),
     )
 

@@ -19,6 +19,7 @@ def queue(
     recipient: str,
     subject: str,
     dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render email/`template`.txt and .html and add them to the outbox, in the caller's transaction."""
@@ -31,4 +32,5 @@ def queue(
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
         dedupe_key=dedupe_key,
+        headers=headers,
     )

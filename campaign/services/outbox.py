@@ -99,6 +99,7 @@ def enqueue(
     body_html: str | None = None,
     payload: dict | None = None,
     dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Add a message to the session, to be committed with the change that caused it."""
     message = OutboxMessage(
@@ -109,6 +110,7 @@ def enqueue(
         body_html=body_html,
         payload=payload,
         dedupe_key=dedupe_key,
+        headers=headers,
         status="pending",
         attempts=0,
         next_attempt_at=utcnow(),

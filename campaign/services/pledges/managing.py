@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Pledge, PledgeToken, StoredImage
 from campaign.models.common import utcnow
+from campaign.services.checkins import reports as checkin_reports
 from campaign.services.pledges import common, tokens
 from campaign.services.pledges.common import Outcome, Settings
 from campaign.services.pledges.retention import erase_messages
@@ -63,6 +64,7 @@ def withdraw(session: Session, pledge: Pledge) -> Outcome:
     pledge.manage_version = (pledge.manage_version or 1) + 1
     session.execute(delete(PledgeToken).where(PledgeToken.pledge_id == pledge.id))
     erase_messages(session, [pledge.id])
+    checkin_reports.erase_for_pledge(session, pledge.id)  # off every page, file and figure, and erased
     common.notify("withdrawn", session, pledge)
     session.commit()
     return Outcome("withdrawn", pledge)

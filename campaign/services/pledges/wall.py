@@ -17,7 +17,9 @@ from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Pledge, StoredImage
+from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
+from campaign.services.checkins import reports as checkin_reports
 from campaign.services.figures import computed, headline
 from campaign.services.pledges.areas import AREAS, COUNCIL_SLUGS, area_name
 from campaign.services.pledges.common import name_key
@@ -35,6 +37,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "�
 CSV_FIELDS = [
     "organisation", "page_url", "organisation_type", "size", "sector", "area", "area_code",
     *[f"commits_{key}" for key in COMMITMENTS], "statement", "website", "logo_url", "pledged_on",
+    *checkin_reports.CSV_FIELDS,
 ]
 
 _COLUMNS = (
@@ -79,13 +82,14 @@ class WallQuery:
     sector: str = ""
     size: str = ""
     commitment: str = ""
+    reported: bool = False  # only pledges with an approved check-in in the last 12 months
     sort: str = "newest"
     page: int = 1
 
     @property
     def filtered(self) -> bool:
         """Whether any search or filter is applied."""
-        return bool(self.q or self.area or self.sector or self.size or self.commitment)
+        return bool(self.q or self.area or self.sector or self.size or self.commitment or self.reported)
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,8 @@ def _conditions(query: WallQuery) -> list:
         conditions.append(Pledge.size == query.size)
     if query.commitment in COMMITMENTS:
         conditions.append(getattr(Pledge, f"commit_{query.commitment}").is_(True))
+    if query.reported:
+        conditions.append(checkin_reports.reported_recently(utcnow()))
     return conditions
 
 
@@ -265,6 +271,7 @@ def open_records(session: Session, hold_unreviewed: bool) -> list[dict]:
         select(*_COLUMNS).where(Pledge.status == "live").order_by(Pledge.name_key, Pledge.id)
     )
     url = url_builder()
+    reported = checkin_reports.open_data(session)
     records = []
     for row in rows:
         pledge = to_public(row, hold_unreviewed)
@@ -282,6 +289,7 @@ def open_records(session: Session, hold_unreviewed: bool) -> list[dict]:
                 "website": pledge.website,
                 "logo_url": url("public.image", token=pledge.logo_token) if pledge.logo_token else None,
                 "pledged_on": pledge.live_at.date().isoformat(),
+                "reports": reported.get(row.id, []),  # approved yearly check-ins: self-reported, not audited
             }
         )
     return records
@@ -299,6 +307,7 @@ def csv_text(records: list[dict]) -> str:
             record["sector"], record["area"], record["area_code"],
             *["yes" if key in chosen else "no" for key in COMMITMENTS],
             record["statement"], record["website"], record["logo_url"], record["pledged_on"],
+            *checkin_reports.csv_values(record["reports"]),
         ]
         writer.writerow([safe_cell(value) for value in values])
     return output.getvalue()
