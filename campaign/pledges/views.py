@@ -219,7 +219,7 @@ def organisation(slug: str):
         "pledges/organisation.html",
         pledge=pledge,
         wording=common.wording(pledge.name),
-        **sharing.for_organisation(db.session, slug),
+        **sharing.for_organisation(db.session, slug, [key for key, _ in pledge.commitments]),
         snippet=badge.snippet(page_url, urls.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
     )
