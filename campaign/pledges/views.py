@@ -225,6 +225,21 @@ def organisation(slug: str):
     )
 
 
+@bp.route("/pledges/<slug>/certificate")
+@public_page
+def certificate(slug: str):
+    """A printable certificate of a live pledge: never for one that is pending, hidden or withdrawn."""
+    pledge = wall.organisation(db.session, slug, _hold_unreviewed())
+    if pledge is None:
+        abort(404)
+    return render_template(
+        "pledges/certificate.html",
+        pledge=pledge,
+        wording=common.wording(pledge.name),
+        page_url=urls.absolute_url("pledges.organisation", slug=slug),
+    )
+
+
 def _badge_signed(slug: str) -> str:
     pledge = wall.organisation(db.session, slug, _hold_unreviewed())
     if pledge is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, make_response, render_template, request
+from flask import abort, current_app, jsonify, make_response, render_template, request
 from sqlalchemy import text
 
 from campaign.extensions import db
@@ -12,6 +12,8 @@ from campaign.public import bp
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
+from campaign.services.pledges import common as pledge_rules
+from campaign.services.pledges import wall
 from campaign.services.x import hashtags
 from campaign.social import sharing
 
@@ -28,6 +30,7 @@ def home():
         quotes=content.supplier_quotes(db.session),
         case_studies=content.published_case_studies(db.session),
         hashtag_posts=hashtags.approved_hashtag_posts(db.session, limit=3),
+        wall=wall.summary(db.session, pledge_rules.hold_unreviewed(current_app.config)),
         **sharing.for_home(db.session),
     )
 

@@ -38,7 +38,7 @@ CSV_FIELDS = [
 
 _COLUMNS = (
     Pledge.id, Pledge.slug, Pledge.organisation_name, Pledge.org_type, Pledge.size, Pledge.sector, Pledge.area,
-    Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review,
+    Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review, Pledge.is_demo,
     *[getattr(Pledge, f"commit_{key}") for key in COMMITMENTS],
 )
 _SKIP_WORDS = {"the", "and", "of", "for", "a"}
@@ -65,6 +65,7 @@ class PublicPledge:
     live_at: datetime
     initials: str
     tone: int
+    demo: bool = False  # made up by `flask demo load`: every page showing it says so
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
         live_at=row.live_at,
         initials=initials(row.organisation_name),
         tone=tone(row.slug),
+        demo=bool(row.is_demo),
     )
 
 
@@ -236,6 +238,25 @@ def organisation(session: Session, slug: str, hold_unreviewed: bool) -> PublicPl
     """A live pledge by its page address."""
     row = session.execute(select(*_COLUMNS).where(Pledge.slug == slug, Pledge.status == "live")).first()
     return to_public(row, hold_unreviewed) if row is not None else None
+
+
+@dataclass(frozen=True)
+class WallSummary:
+    """The home page's view of the wall: how many pledges are live, the newest few, and whether any are demo."""
+
+    total: int
+    newest: list[PublicPledge]
+    demo: bool
+
+
+def summary(session: Session, hold_unreviewed: bool, newest: int = 5) -> WallSummary:
+    """The live count and the newest pledges, for the home page."""
+    return WallSummary(live_total(session), latest(session, hold_unreviewed, newest), has_demo(session))
+
+
+def has_demo(session: Session) -> bool:
+    """Whether any live pledge is demo data, so the wall can say so."""
+    return session.scalar(select(Pledge.id).where(Pledge.status == "live", Pledge.is_demo.is_(True)).limit(1)) is not None
 
 
 def latest(session: Session, hold_unreviewed: bool, limit: int = 6) -> list[PublicPledge]:
