@@ -192,9 +192,10 @@ def wall_page():
     context = {
         "form": form,
         "counts": counts,
-        "chart": wall.area_chart(counts),
+        "map": wall.area_map(counts),
         "total": sum(count.count for count in counts),
         "commitments": COMMITMENTS,
+        "demo": any(count.demo for count in counts),
     }
     if not form.validate():
         return render_template("pledges/wall.html", result=None, **context), 400
