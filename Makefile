@@ -8,7 +8,7 @@ export FLASK_APP := app.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: run test install install-dev migrate seed worker lint clean
+.PHONY: run test install install-dev migrate seed demo worker lint clean
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -32,6 +32,10 @@ migrate: install
 
 seed: migrate
 	$(BIN)/flask seed --if-empty
+
+## Fill the pledge wall with made-up, clearly labelled demo organisations (`flask demo clear` removes them).
+demo: seed
+	$(BIN)/flask demo load
 
 ## Serve the site on http://127.0.0.1:$(PORT) with SQLite, the outbox worker beside it.
 run: seed

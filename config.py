@@ -170,6 +170,8 @@ class Config:
     X_ACCESS_TOKEN_SECRET = os.environ.get("X_ACCESS_TOKEN_SECRET", "")
     X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
     X_MONTHLY_POST_CAP = _int("X_MONTHLY_POST_CAP", 100)
+    # The campaign's X account as people write it ("@Name"); the /social page names it only when set
+    X_ACCOUNT = os.environ.get("X_ACCOUNT", "").strip()
 
     # HTTP caching of public pages
     PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 60)  # seconds

@@ -35,6 +35,7 @@ PUBLIC_PAGES = [
     ("social.wall", {}),
     ("pledges.wall", {}),
     ("pledges.organisation", {"slug": "acme-bakery-ltd"}),
+    ("pledges.certificate", {"slug": "acme-bakery-ltd"}),
     ("api.open_data", {}),
     ("api.pledges_csv", {}),
     ("api.pledges_json", {}),

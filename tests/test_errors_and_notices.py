@@ -103,5 +103,6 @@ def test_the_area_chart_has_a_short_name_and_the_table_the_numbers(client, db):
     soup = client.get_page("pledges.wall")
     svg = soup.find("svg", attrs={"role": "img"})
     name = text_of(soup.find(id=svg["aria-labelledby"]))
-    assert name.startswith("Bar chart of live pledges by council area") and len(name) < 100
+    # Issue 12: the bar chart that repeated its table became a tile map.
+    assert name.startswith("Tile map of live pledges in Lancashire’s council areas") and len(name) < 100
     assert soup.select_one(".area-layout table caption")

@@ -135,7 +135,7 @@ def test_organisation_page_has_the_pledge_commitments_statement_website_and_date
     soup = client.get_page("pledges.organisation", slug="pendle-pies-ltd")
     page = text_of(soup)
     assert soup.h1.get_text() == "Pendle Pies Ltd"
-    assert "We Pendle Pies Ltd support ‘Backing Lancashire’" in page
+    assert "We, Pendle Pies Ltd, support ‘Backing Lancashire’" in page  # issue 12: commas set the name off
     assert "Pay the real Living Wage" in page and "Pledged on" in page
     statement = soup.select_one(".statement")
     assert statement.find("br") and not statement.find("b") and "<b>bold</b>" in statement.get_text()

@@ -271,9 +271,8 @@ def test_links_round_trip_for_any_text(text: str) -> None:
 
 def test_pledge_text() -> None:
     text = pledge_share_text("  Preston   Bakery\n")
-    assert text == (
-        "Preston Bakery has signed the Backing Lancashire pledge to spend locally, pay fairly and create local jobs."
-    )
+    # Issue 12: with nothing ticked, it claims no commitment at all (it once claimed all three).
+    assert text == "Preston Bakery has signed the Backing Lancashire pledge."
 
 
 def test_campaign_text_is_plain_british_english() -> None:

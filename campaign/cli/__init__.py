@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from campaign.cli import checkins, outbox, pledges, seed, social, spend, staff
+from campaign.cli import checkins, demo, outbox, pledges, seed, social, spend, staff
 
-COMMANDS = [seed.cli, staff.cli, outbox.cli, pledges.cli, checkins.cli, social.cli, spend.cli]
+COMMANDS = [seed.cli, staff.cli, outbox.cli, pledges.cli, checkins.cli, social.cli, spend.cli, demo.cli]
 
 
 def register(app: Flask) -> None:

@@ -100,15 +100,15 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         choices=[("", "Choose a sector")] + list(SECTORS.items()),
         validators=[InputRequired("Choose your organisation's sector")],
     )
-    area = SelectField(
-        "Where is it based?",
-        choices=[("", "Choose where it is based")] + list(areas.AREAS.items()),
-        validators=[Optional()],
-    )
     postcode = StringField(
         "Postcode (optional)",
         filters=[_strip],
         validators=[Length(max=10, message="Enter a postcode of 10 characters or fewer, like PR1 2AB")],
+    )
+    area = SelectField(
+        "Where is it based?",
+        choices=[("", "Choose where it is based")] + list(areas.AREAS.items()),
+        validators=[Optional()],
     )
     website = StringField(
         "Website (optional)",
@@ -141,7 +141,7 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         ],
     )
     consent_listed = BooleanField(
-        "We agree to our organisation's name, pledge and the details marked public being shown on this website",
+        "We agree to our organisation's pledge and the details listed below being published",
         validators=[InputRequired("Confirm that your organisation's pledge can be listed publicly")],
     )
     welcome_on_x = BooleanField("Yes, welcome us on X (formerly Twitter)")

@@ -211,9 +211,10 @@ def wall_page():
     context = {
         "form": form,
         "counts": counts,
-        "chart": wall.area_chart(counts),
+        "map": wall.area_map(counts),
         "total": sum(count.count for count in counts),
         "commitments": COMMITMENTS,
+        "demo": any(count.demo for count in counts),
     }
     if not form.validate():
         return render_template("pledges/wall.html", result=None, **context), 400
@@ -238,10 +239,25 @@ def organisation(slug: str):
         "pledges/organisation.html",
         pledge=pledge,
         wording=common.wording(pledge.name),
-        **sharing.for_organisation(db.session, slug),
+        **sharing.for_organisation(db.session, slug, [key for key, _ in pledge.commitments]),
         snippet=badge.snippet(page_url, urls.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
         reports=checkin_reports.approved_by_slug(db.session, slug),  # the yearly check-in
+    )
+
+
+@bp.route("/pledges/<slug>/certificate")
+@public_page
+def certificate(slug: str):
+    """A printable certificate of a live pledge: never for one that is pending, hidden or withdrawn."""
+    pledge = wall.organisation(db.session, slug, _hold_unreviewed())
+    if pledge is None:
+        abort(404)
+    return render_template(
+        "pledges/certificate.html",
+        pledge=pledge,
+        wording=common.wording(pledge.name),
+        page_url=urls.absolute_url("pledges.organisation", slug=slug),
     )
 
 

@@ -18,6 +18,8 @@ from campaign.services.checkins import figures as checkin_figures
 from campaign.services.content import published as content
 from campaign.services.content.seed import PLEDGE_SOURCE, PLEDGE_WORDING
 from campaign.services.figures import headline as figures
+from campaign.services.pledges import common as pledge_rules
+from campaign.services.pledges import wall
 from campaign.services.pledges.common import hold_unreviewed
 from campaign.services.spend import coverage
 from campaign.services.x import hashtags
@@ -38,6 +40,7 @@ def home():
         quotes=content.supplier_quotes(db.session),
         case_studies=content.published_case_studies(db.session),
         hashtag_posts=hashtags.approved_hashtag_posts(db.session, limit=3),
+        wall=wall.summary(db.session, pledge_rules.hold_unreviewed(current_app.config)),
         **sharing.for_home(db.session),
     )
 

@@ -11,6 +11,7 @@ case study changes the URL changes too and sites that cache pictures by URL fetc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, Pledge
 from campaign.services.figures.headline import DisplayFigure
+from campaign.services.pledges.commitments import signed_sentence
 from campaign.services.pledges.common import hold_unreviewed
 from campaign.services.sharing import cards
 from campaign.services.sharing import links as share
@@ -94,8 +96,8 @@ def for_case_study(session: Session, study: CaseStudy) -> dict[str, Any]:
     return result
 
 
-def for_organisation(session: Session, slug: str) -> dict[str, Any]:
-    """A live pledge's organisation page: share links naming the organisation, and its card."""
+def for_organisation(session: Session, slug: str, commitments: Iterable[str] = ()) -> dict[str, Any]:
+    """A live pledge's organisation page: share links naming the organisation and what it committed to, and its card."""
     spec = cards.organisation_card(session, slug, hold_unreviewed(current_app.config))
     if spec is None:  # not live: nothing of it may be shared
         return {"share": None, "meta": {}}
@@ -103,7 +105,7 @@ def for_organisation(session: Session, slug: str) -> dict[str, Any]:
     return {
         "share": panel(
             absolute_url("pledges.organisation", slug=slug),
-            share.pledge_share_text(name),
+            share.pledge_share_text(name, commitments),
             f"{name} is Backing Lancashire",
             heading=f"Share {name}'s pledge",
         ),
@@ -111,13 +113,10 @@ def for_organisation(session: Session, slug: str) -> dict[str, Any]:
     }
 
 
-def thank_you_text(organisation_name: str) -> str:
-    """What a signatory says when they share their own pledge."""
+def thank_you_text(organisation_name: str, commitments: Iterable[str] = ()) -> str:
+    """What a signatory says when they share their own pledge: only what they committed to."""
     name = " ".join(organisation_name.split())
-    return (
-        f"We at {name} have signed the Backing Lancashire pledge to spend locally, pay fairly and "
-        "create local jobs. Will your organisation join us?"
-    )
+    return signed_sentence(f"We at {name}", commitments, "have", "our") + " Will your organisation join us?"
 
 
 def for_thank_you(session: Session, pledge: Pledge) -> dict[str, Any]:
@@ -133,6 +132,6 @@ def for_thank_you(session: Session, pledge: Pledge) -> dict[str, Any]:
         url, meta = absolute_url("public.home"), card_meta(cards.campaign_card(session), "social.campaign_card")
     name = pledge.organisation_name or "our organisation"
     return {
-        "share": panel(url, thank_you_text(name), "We are Backing Lancashire", heading="Tell people you have signed"),
+        "share": panel(url, thank_you_text(name, pledge.commitments), "We are Backing Lancashire", heading="Tell people you have signed"),
         "meta": meta,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from campaign.services.x import hashtags
 from campaign.social import bp
 from campaign.social.sharing import hold_unreviewed
 
+X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
 WALL_PAGE_SIZE = 30
 CARD_CACHE_SECONDS = 600  # an unversioned card URL is checked again after 10 minutes
 VERSIONED_CARD_CACHE_SECONDS = 365 * 24 * 3600  # a URL with the card's hash never changes
@@ -30,7 +32,9 @@ def wall():
     if page < 1 or page > pages:
         abort(404)
     posts = hashtags.approved_hashtag_posts(db.session, limit=WALL_PAGE_SIZE, offset=(page - 1) * WALL_PAGE_SIZE)
-    return render_template("social/wall.html", posts=posts, page=page, pages=pages)
+    account = current_app.config.get("X_ACCOUNT", "").lstrip("@")
+    account = account if X_HANDLE.fullmatch(account) else ""  # never a link built from a mistyped setting
+    return render_template("social/wall.html", posts=posts, page=page, pages=pages, x_account=account)
 
 
 def uk_datetime(value: datetime | None) -> str:

@@ -7,6 +7,7 @@ from flask import render_template
 from campaign.admin import bp
 from campaign.extensions import db
 from campaign.services.figures import editing as admin_figures
+from campaign.services.pledges import moderation
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import suppliers
 
@@ -19,4 +20,5 @@ def dashboard():
         attention=suppliers.attention_counts(db.session),
         figure_rows=admin_figures.all_figures(db.session),
         imports=spend_import.recent_imports(db.session, limit=5),
+        pledge_counts=moderation.queue_counts(db.session),
     )

@@ -20,7 +20,7 @@ CAMPAIGN_PAGE = "Backing Lancashire campaign page, Office of the Police and Crim
 POLICY_2017 = "The Police and Crime Commissioner for Lancashire's Social Value Policy (2017), section 1.1"
 
 PLEDGE_WORDING = (
-    "We {organisation} support ‘Backing Lancashire’ and wherever possible aim to ensure our "
+    "We, {organisation}, support ‘Backing Lancashire’ and wherever possible aim to ensure our "
     "procurement, commissioning and general business activity maximises social, economic and "
     "environmental benefit within the county and the wider North West region."
 )

@@ -95,6 +95,7 @@ def go_live(session: Session, pledge: Pledge, settings: Settings, now: datetime)
                     dedupe_key=f"pledge:{pledge.id}:live",
                     pledge=pledge,
                     page_url=absolute_url("pledges.organisation", slug=pledge.slug),
+                    certificate_url=absolute_url("pledges.certificate", slug=pledge.slug),
                     manage_url=manage_url(pledge, settings),
                 )
             )

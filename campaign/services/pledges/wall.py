@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Pledge, StoredImage
@@ -21,7 +21,7 @@ from campaign.models.common import utcnow
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
 from campaign.services.checkins import reports as checkin_reports
 from campaign.services.figures import computed, headline
-from campaign.services.pledges.areas import AREAS, COUNCIL_SLUGS, area_name
+from campaign.services.pledges.areas import AREAS, area_name
 from campaign.services.pledges.common import name_key
 from campaign.services.text import without_invisibles
 from campaign.services.urls import url_builder
@@ -42,7 +42,7 @@ CSV_FIELDS = [
 
 _COLUMNS = (
     Pledge.id, Pledge.slug, Pledge.organisation_name, Pledge.org_type, Pledge.size, Pledge.sector, Pledge.area,
-    Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review,
+    Pledge.website, Pledge.statement, Pledge.logo_id, Pledge.live_at, Pledge.needs_review, Pledge.is_demo,
     *[getattr(Pledge, f"commit_{key}") for key in COMMITMENTS],
     select(StoredImage.token).where(StoredImage.id == Pledge.logo_id).scalar_subquery().label("logo_token"),
 )
@@ -71,6 +71,7 @@ class PublicPledge:
     live_at: datetime
     initials: str
     tone: int
+    demo: bool = False  # made up by `flask demo load`: every page showing it says so
 
 
 @dataclass(frozen=True)
@@ -109,27 +110,47 @@ class AreaCount:
     slug: str
     name: str
     count: int
+    demo: int = 0  # how many of them are demo data
 
 
 @dataclass(frozen=True)
-class AreaBar:
-    """One bar of the chart of pledges by council area."""
+class AreaTile:
+    """One council area's square on the tile map, with where it sits and how dark it is drawn."""
 
+    slug: str
     name: str
+    code: str
     count: int
-    y: float
-    width: float
-    label_y: float
+    x: int
+    y: int
+    shade: int  # 0 for none, then 1 (fewest) to 4 (most): the count is always written too
 
 
 @dataclass(frozen=True)
-class AreaChart:
-    """A horizontal bar chart of the 14 council areas, laid out for an SVG."""
+class AreaMap:
+    """The 14 council areas as a tile map, laid out for an SVG."""
 
-    width: int
-    height: int
-    label_width: int
-    bars: list[AreaBar]
+    size: int
+    tile: int
+    tiles: list[AreaTile]
+
+    @property
+    def codes(self) -> dict[str, str]:
+        """Each council area's code on the map, by its slug."""
+        return {tile.slug: tile.code for tile in self.tiles}
+
+
+# Each council area's place on a 5 by 5 grid, roughly as they lie (north at the top), and its
+# three-letter code, short enough to read on a tile at 320 px. The table beside the map names them in full.
+TILE_LAYOUT = {
+    "lancaster": ("LAN", 2, 0),
+    "wyre": ("WYR", 1, 1), "ribble-valley": ("RIB", 3, 1), "pendle": ("PEN", 4, 1),
+    "blackpool": ("BPL", 0, 2), "fylde": ("FYL", 1, 2), "preston": ("PRE", 2, 2), "hyndburn": ("HYN", 3, 2),
+    "burnley": ("BUR", 4, 2),
+    "south-ribble": ("SRI", 2, 3), "blackburn-with-darwen": ("BWD", 3, 3), "rossendale": ("ROS", 4, 3),
+    "west-lancashire": ("WLA", 1, 4), "chorley": ("CHO", 2, 4),
+}
+TILE, GAP, GRID = 100, 6, 5
 
 
 def initials(name: str) -> str:
@@ -170,6 +191,7 @@ def to_public(row, hold_unreviewed: bool) -> PublicPledge:
         live_at=row.live_at,
         initials=initials(without_invisibles(row.organisation_name)),
         tone=tone(row.slug),
+        demo=bool(row.is_demo),
     )
 
 
@@ -217,35 +239,53 @@ def live_total(session: Session) -> int:
 
 def area_counts(session: Session) -> list[AreaCount]:
     """Live pledges in each council area, then elsewhere in the North West and elsewhere."""
-    found = dict(
-        session.execute(select(Pledge.area, func.count(Pledge.id)).where(Pledge.status == "live").group_by(Pledge.area)).all()
-    )
-    return [AreaCount(slug, name, found.get(slug, 0)) for slug, name in AREAS.items()]
-
-
-def area_chart(counts: list[AreaCount], width: int = 640) -> AreaChart:
-    """Lay out the 14 council areas' counts as horizontal bars, longest for the most pledges."""
-    councils = [count for count in counts if count.slug in COUNCIL_SLUGS]
-    label_width, row, top = 200, 30, 8
-    room = width - label_width - 56
-    most = max((count.count for count in councils), default=0) or 1
-    bars = [
-        AreaBar(
-            name=count.name,
-            count=count.count,
-            y=top + index * row,
-            width=round(room * count.count / most, 1),
-            label_y=top + index * row + 17,
+    found = {
+        area: (count, demo or 0)
+        for area, count, demo in session.execute(
+            select(Pledge.area, func.count(Pledge.id), func.sum(case((Pledge.is_demo.is_(True), 1), else_=0)))
+            .where(Pledge.status == "live")
+            .group_by(Pledge.area)
         )
-        for index, count in enumerate(councils)
-    ]
-    return AreaChart(width=width, height=top * 2 + row * len(councils), label_width=label_width, bars=bars)
+    }
+    return [AreaCount(slug, name, *found.get(slug, (0, 0))) for slug, name in AREAS.items()]
+
+
+def area_map(counts: list[AreaCount]) -> AreaMap:
+    """Lay out the 14 council areas' counts as a tile map, darker for more pledges."""
+    most = max((count.count for count in counts if count.slug in TILE_LAYOUT), default=0) or 1
+    tiles = []
+    for count in counts:
+        if count.slug not in TILE_LAYOUT:
+            continue
+        code, column, row = TILE_LAYOUT[count.slug]
+        shade = 0 if count.count == 0 else max(1, -(-4 * count.count // most))
+        tiles.append(AreaTile(count.slug, count.name, code, count.count, column * (TILE + GAP), row * (TILE + GAP), shade))
+    return AreaMap(size=GRID * (TILE + GAP) - GAP, tile=TILE, tiles=tiles)
 
 
 def organisation(session: Session, slug: str, hold_unreviewed: bool) -> PublicPledge | None:
     """A live pledge by its page address."""
     row = session.execute(select(*_COLUMNS).where(Pledge.slug == slug, Pledge.status == "live")).first()
     return to_public(row, hold_unreviewed) if row is not None else None
+
+
+@dataclass(frozen=True)
+class WallSummary:
+    """The home page's view of the wall: how many pledges are live, the newest few, and whether any are demo."""
+
+    total: int
+    newest: list[PublicPledge]
+    demo: bool
+
+
+def summary(session: Session, hold_unreviewed: bool, newest: int = 5) -> WallSummary:
+    """The live count and the newest pledges, for the home page."""
+    return WallSummary(live_total(session), latest(session, hold_unreviewed, newest), has_demo(session))
+
+
+def has_demo(session: Session) -> bool:
+    """Whether any live pledge is demo data, so the wall can say so."""
+    return session.scalar(select(Pledge.id).where(Pledge.status == "live", Pledge.is_demo.is_(True)).limit(1)) is not None
 
 
 def latest(session: Session, hold_unreviewed: bool, limit: int = 6) -> list[PublicPledge]:

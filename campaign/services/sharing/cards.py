@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import CaseStudy, Pledge, StoredImage
 from campaign.services.figures import headline as figures
+from campaign.services.pledges.commitments import card_footer
 
 WIDTH, HEIGHT = 1200, 630
 ROSE = (165, 28, 48)  # #a51c30
@@ -40,7 +41,7 @@ REGULAR = FONT_DIR / "DejaVuSans.ttf"
 BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
 # Part of every card's hash: bump it when the drawing changes, so every card is drawn anew.
-DRAWING_VERSION = "1"
+DRAWING_VERSION = "2"
 
 MARGIN = 64
 BAR_HEIGHT = 118  # the rose-red band across the top
@@ -48,6 +49,8 @@ STRIPE = 10  # the gold line under it, as under the site's header
 FOOTER_TOP = HEIGHT - 92
 ELLIPSIS = "…"
 CACHE_SIZE = 64  # finished cards kept per process (about 60 KB each)
+CAMPAIGN_FOOTER = "Spend locally · Pay fairly · Create local jobs"
+FOOTER_LEFT = 520  # right of the hashtag
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class CardSpec:
     alt: str  # the card described in words, for og:image:alt
     logo_id: int | None = None
     logo_sha256: str | None = None
+    # Bottom right: the campaign's aims, or on an organisation's card only what it committed to.
+    footer: str = CAMPAIGN_FOOTER
 
     @property
     def key(self) -> str:
@@ -144,6 +149,7 @@ def organisation_card(session: Session, slug: str, hold_unreviewed: bool = True)
         + (", with the organisation's logo." if logo is not None else "."),
         logo_id=logo.id if logo is not None else None,
         logo_sha256=logo.sha256 if logo is not None else None,
+        footer=card_footer(pledge.commitments),
     )
 
 
@@ -317,7 +323,7 @@ def _rose(size: int) -> Image.Image:
     return canvas.resize((size, size), Image.LANCZOS)
 
 
-def _frame(kicker: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def _frame(kicker: str, footer: str = CAMPAIGN_FOOTER) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """The parts every card shares: the red band with the name, the gold line, the hashtag footer."""
     image = Image.new("RGB", (WIDTH, HEIGHT), CREAM)
     draw = ImageDraw.Draw(image)
@@ -330,13 +336,13 @@ def _frame(kicker: str) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     draw.rectangle([0, FOOTER_TOP, WIDTH, HEIGHT], fill=INK)
     draw.rectangle([0, FOOTER_TOP, 18, HEIGHT], fill=GOLD)
     draw.text((MARGIN, (FOOTER_TOP + HEIGHT) // 2), "#BackingLancashire", font=_font(BOLD, 36), fill=GOLD, anchor="lm")
-    draw.text(
-        (WIDTH - MARGIN, (FOOTER_TOP + HEIGHT) // 2),
-        "Spend locally · Pay fairly · Create local jobs",
-        font=_font(REGULAR, 24),
-        fill=WHITE,
-        anchor="rm",
-    )
+    if footer:
+        # Up to two lines, right-aligned, smaller for an organisation that ticked every commitment.
+        block = fit(footer, REGULAR, WIDTH - MARGIN - FOOTER_LEFT, HEIGHT - FOOTER_TOP - 16, 24, 17, max_lines=2)
+        y = (FOOTER_TOP + HEIGHT) // 2 - block.height // 2
+        for line in block.lines:
+            draw.text((WIDTH - MARGIN, y + round(block.line_height * 0.8)), line, font=block.font, fill=WHITE, anchor="rs")
+            y += block.line_height
     if kicker:
         block = fit(kicker, BOLD, WIDTH - 2 * MARGIN, 40, 28, 22, max_lines=1)
         _draw_block(draw, block, MARGIN, BAR_HEIGHT + STRIPE + 26, MUTED)
@@ -349,7 +355,7 @@ CONTENT_BOTTOM = FOOTER_TOP - 30
 
 def _figure_card(spec: CardSpec) -> Image.Image:
     """A big figure in rose red over what it means: the campaign and case study cards."""
-    image, draw = _frame(spec.kicker)
+    image, draw = _frame(spec.kicker, spec.footer)
     width = WIDTH - 2 * MARGIN
     space = CONTENT_BOTTOM - CONTENT_TOP
     figure = fit(spec.headline, BOLD, width, min(space - 60, 190), 150, 48, max_lines=2, leading=1.08)
@@ -377,7 +383,7 @@ def _logo_image(data: bytes | None, box: int) -> Image.Image | None:
 
 def _organisation_card(spec: CardSpec, logo_data: bytes | None) -> Image.Image:
     """ "<Organisation> is Backing Lancashire", with the logo on a white tile when there is one."""
-    image, draw = _frame(spec.kicker)
+    image, draw = _frame(spec.kicker, spec.footer)
     left = MARGIN
     space = CONTENT_BOTTOM - CONTENT_TOP
     logo = _logo_image(logo_data, 236)

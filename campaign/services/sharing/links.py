@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
+
+from campaign.services.pledges.commitments import signed_sentence
 
 HASHTAG = "BackingLancashire"
 
@@ -203,10 +206,10 @@ def campaign_share_text() -> str:
     )
 
 
-def pledge_share_text(organisation_name: str) -> str:
-    """What people say when they share an organisation's signed pledge."""
+def pledge_share_text(organisation_name: str, commitments: Iterable[str] = ()) -> str:
+    """What people say when they share an organisation's signed pledge: only what it committed to."""
     name = _require_text(organisation_name, "organisation name")
-    return f"{name} has signed the Backing Lancashire pledge to spend locally, pay fairly and create local jobs."
+    return signed_sentence(name, commitments)
 
 
 def figures_share_text(headline: str) -> str:

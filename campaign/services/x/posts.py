@@ -8,7 +8,7 @@ or hide the hashtag posts fetched for the wall.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from campaign.models import HashtagPost, OutboxMessage, Pledge, SocialPost, StaffUser
 from campaign.models.common import utcnow
 from campaign.services import audit
+from campaign.services.pledges.commitments import signed_sentence
 from campaign.services.sharing import links
 from campaign.services.urls import absolute_url
 from campaign.services.x.account import NOT_CONNECTED, credentials
@@ -44,12 +45,9 @@ def organisation_url(pledge: Pledge) -> str:
     return absolute_url("pledges.organisation", slug=pledge.slug)
 
 
-def welcome_text(organisation_name: str, url: str) -> str:
-    """The suggested welcome post: words trimmed to fit, then the organisation's link and the hashtag."""
-    words = (
-        f"Welcome, {' '.join(organisation_name.split())}! They have signed the Backing Lancashire pledge "
-        "to spend locally, pay fairly and create local jobs."
-    )
+def welcome_text(organisation_name: str, url: str, commitments: Iterable[str] = ()) -> str:
+    """The suggested welcome post, naming only what the organisation committed to, then its link and the hashtag."""
+    words = f"Welcome, {' '.join(organisation_name.split())}! " + signed_sentence("They", commitments, "have", "their")
     fitted = links.fit_for_x(words, url)
     post = f"{fitted} {url} #{links.HASHTAG}"
     # fit_for_x counts the link as 23, as X does for a real domain. A link X would not shorten
@@ -78,7 +76,7 @@ def queue_welcome(session: Session, pledge: Pledge) -> SocialPost | None:
     existing = session.scalar(select(SocialPost).where(SocialPost.pledge_id == pledge.id))
     if existing is not None:
         return existing
-    post = SocialPost(pledge_id=pledge.id, text=welcome_text(pledge.organisation_name, organisation_url(pledge)))
+    post = SocialPost(pledge_id=pledge.id, text=welcome_text(pledge.organisation_name, organisation_url(pledge), pledge.commitments))
     session.add(post)
     return post
 
