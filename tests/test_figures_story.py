@@ -27,6 +27,15 @@ def editor(client, db, app):
     return user
 
 
+@pytest.fixture
+def publisher(client, db, app):
+    """Spend years show on public pages at once, so changing them needs a publisher (issue 11)."""
+    load_user_per_request(app)
+    user = make_staff(db, role="publisher")
+    signed_in(client, user)
+    return user
+
+
 # --- Figures: what they measure, when they were published, how current they are -------------------------
 
 
@@ -148,7 +157,7 @@ def test_a_source_address_must_be_a_https_web_address(client, db, editor, typed)
     assert db.session.scalar(select(HeadlineFigure)) is None
 
 
-def test_staff_save_a_source_address_and_publication_date(client, db, editor):
+def test_staff_save_a_source_address_and_publication_date(client, db, publisher):
     data = FIGURE | {"source_url": "https://www.example.org/report.pdf",
                      "published_on-day": "1", "published_on-month": "5", "published_on-year": "2024"}
     assert client.post("/admin/figures/new", data=data).status_code == 302

@@ -130,6 +130,8 @@ def build_world(db) -> World:
     headers = staging.read_headers(imported.data)
     staging.set_mapping(session, imported, staging.mapping_for(session, headers)[0])
     record = spend_import.import_staged(session, imported, admin)
+    record.status = "approved"  # counted, so the spend breakdowns have a year to show
+    session.commit()
     staged = staging.stage(session, "staged.csv", STAGED_CSV.encode(), admin.id)
     unmatched, _ = suppliers.unmatched_suppliers(session)
     rule = scope.add_rule(session, "supplier", "Lancashire County Council", "precept_levy", "", admin)
