@@ -207,8 +207,9 @@ def test_the_wall_stays_fast_with_10000_pledges(client, db):
             assert soup.select(".pledge-card")
     finally:
         event.remove(engine, "before_cursor_execute", count)
+    # Timings are printed, not asserted: a busy shared machine makes wall-clock limits flaky. The statement
+    # count above is what keeps the wall from growing with the number of pledges; bench/run measures speed.
     print("\nWall with 10,000 pledges: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
-    assert max(timings.values()) < 2.0
     assert "10,000 organisations have signed" in text_of(client.get_page("pledges.wall"))
     started = time.perf_counter()
     assert client.get("/pledges.csv").data.count(b"\n") == 10_001
