@@ -148,6 +148,7 @@ def test_live_anniversary_report_approval_public_and_withdrawal(mail_server):
     [row] = csv.DictReader(io.StringIO(visitor.get("/pledges.csv").get_data(as_text=True)))
     assert row["latest_report_year"] == "2026" and row["latest_jobs_created"] == "3"
     assert "Reported 2026" in visitor.get(f"/pledges/{pledge.slug}/badge.svg").get_data(as_text=True)
+    assert "Reported 2026:" in text_of(visitor.get_page("pledges.certificate", slug=pledge.slug))
     assert reports.latest_approved_report(_db.session, pledge).year == 2026
 
     # Withdrawing removes it from every page, file and figure, and erases the report.

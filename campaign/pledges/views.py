@@ -258,6 +258,7 @@ def certificate(slug: str):
         pledge=pledge,
         wording=common.wording(pledge.name),
         page_url=urls.absolute_url("pledges.organisation", slug=slug),
+        reported_year=checkin_reports.latest_year_by_slug(db.session, slug),
     )
 
 
