@@ -94,7 +94,7 @@ def test_a_rate_limit_reached_on_one_instance_holds_on_the_other(two_instances):
 
 def test_a_figure_published_through_one_is_on_the_others_home_page(app, db, two_instances):
     first, second = two_instances
-    make_staff(db, role="editor", email="publisher@lancashire-pcc.example")
+    make_staff(db, role="publisher", email="publisher@lancashire-pcc.example")
     figure = make_figure(db, label="spent with firms from every corner of Lancashire", value=4_321_00, published=False)
     for url in (first, second):  # both instances have rendered (and cached) the home page without it
         assert "every corner of Lancashire" not in requests.get(url + "/", timeout=30).text
