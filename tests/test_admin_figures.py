@@ -82,8 +82,9 @@ def test_values_are_entered_as_people_write_them_and_stored_exactly(client, db, 
     figure = only_figure(db)
     assert (figure.value, figure.unit, figure.published) == (stored, unit, False)
     assert figure.as_of.isoformat() == "2024-03-31"
-    page = text_of(client.get_page("admin.figure_preview", figure_id=figure.id))
-    assert shown in page
+    soup = client.get_page("admin.figure_preview", figure_id=figure.id)
+    assert shown in text_of(soup)
+    assert soup.select_one(".preview-panel .figure-card__heading").name == "h2"  # no skipped level after the h1
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,9 @@ def test_staff_can_edit_the_public_details(client, db):
     sign_in_staff(client, db)
     soup = client.get_page("admin.edit_pledge", pledge_id=pledge.id)
     assert soup.find("input", id="organisation_name")["value"] == "Pendle Pies Ltd"
+    for name in ("sector", "area"):  # a required select must open with an empty choice to be valid HTML
+        assert soup.find("select", id=name).find("option")["value"] == ""
+    assert soup.find("select", id="area").find("option", selected=True)["value"] == pledge.area
     data = {
         "organisation_name": "Pendle Pies", "org_type": "business", "size": "medium", "sector": "hospitality",
         "area": "burnley", "postcode": "bb11 1aa", "website": "pendlepies.example.com", "commitments": ["vcse"],

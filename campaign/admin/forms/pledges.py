@@ -38,9 +38,10 @@ class PledgeEditForm(FlaskForm):
                           validators=[InputRequired("Select the type of organisation")])
     size = RadioField("Size", choices=list(ORG_SIZES.items()),
                       validators=[InputRequired("Select the organisation's size")])
-    sector = SelectField("Sector", choices=list(SECTORS.items()),
+    # The empty first choice keeps a required select valid HTML; InputRequired still refuses it.
+    sector = SelectField("Sector", choices=[("", "Choose a sector")] + list(SECTORS.items()),
                          validators=[InputRequired("Choose the organisation's sector")])
-    area = SelectField("Where it is based", choices=list(areas.AREAS.items()),
+    area = SelectField("Where it is based", choices=[("", "Choose where it is based")] + list(areas.AREAS.items()),
                        validators=[InputRequired("Choose where the organisation is based")])
     postcode = StringField("Postcode (optional)",
                            validators=[Length(max=10, message="Enter a postcode of 10 characters or fewer")])
