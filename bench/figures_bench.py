@@ -125,7 +125,7 @@ def main() -> None:
         with staff.session_transaction() as session:
             session["_user_id"] = publisher.get_id()
             session["_fresh"] = True
-            session["last_seen"] = int(time.time())
+            session["signed_in_at"] = session["last_seen"] = int(time.time())
         year = coverage.draft_years(db.session)[0].start_year
 
         def work_list():
