@@ -34,17 +34,18 @@ def in_memory() -> bool:
     return _db.engine.url.get_backend_name() == "sqlite" and _db.engine.url.database in (None, "", ":memory:")
 
 
+def _copy_schema(dbapi_connection, _record) -> None:
+    """Give a new in-memory connection its own copy of the empty schema."""
+    _empty_schema().backup(dbapi_connection)
+
+
 def create_schema() -> None:
     """Give the current app's SQLite database the empty schema; in memory, by copying it rather than running every CREATE."""
     if not in_memory():
         _db.create_all()
         return
-    template = _empty_schema()
-
-    @event.listens_for(_db.engine, "connect")
-    def _copy_schema(dbapi_connection, _record):
-        template.backup(dbapi_connection)
-
+    if not event.contains(_db.engine, "connect", _copy_schema):
+        event.listen(_db.engine, "connect", _copy_schema)
     # The pool may already hold a connection (create_app can query): start again so each one gets the copy.
     _db.engine.dispose()
 

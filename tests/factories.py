@@ -90,16 +90,25 @@ def make_contract(db, title: str = "Hay for the mounted division", **values) -> 
     return contract
 
 
-def load_user_per_request(app: Flask) -> None:
-    """Load the signed-in user afresh on every test request, as a real server does.
+def fresh_request_globals(app: Flask) -> None:
+    """Start every test request with an empty `g`, as a real server does.
 
-    Test requests share the fixture's app context, so Flask-Login's cached user would
-    otherwise leak from one request (or one client) to the next.
+    Test requests share the fixture's app context, so Flask-Login's user and Flask-WTF's CSRF
+    token would otherwise carry over from one request (or one client) to the next. Every test
+    app has this from the start (see conftest), so calling it again changes nothing.
     """
+    if app.extensions.get("tests.fresh_request_globals"):
+        return
+    app.extensions["tests.fresh_request_globals"] = True
 
     @app.url_value_preprocessor
-    def _forget_cached_user(endpoint, values):
-        g.pop("_login_user", None)
+    def _forget(endpoint, values):
+        for name in list(vars(g)):
+            g.pop(name, None)
+
+
+# The name most admin tests know it by: what they need is the signed-in user loaded afresh.
+load_user_per_request = fresh_request_globals
 
 
 @contextmanager

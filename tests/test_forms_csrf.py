@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from bs4 import BeautifulSoup
-from flask import Flask, g
+from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
@@ -33,7 +33,16 @@ from campaign.services import images, outbox
 from campaign.services.pledges import managing
 from campaign.services.spend import imports as spend_import
 from campaign.services.spend import scope, staging, suppliers
-from tests.factories import PASSWORD, make_contract, make_figure, make_staff, make_supplier, make_year, signed_in
+from tests.factories import (
+    PASSWORD,
+    fresh_request_globals,
+    make_contract,
+    make_figure,
+    make_staff,
+    make_supplier,
+    make_year,
+    signed_in,
+)
 from tests.pages import parse
 from tests.test_pledge_helpers import app_with, live, settings, signed
 
@@ -221,19 +230,6 @@ def url_for_rule(app: Flask, rule: Rule, world: World) -> str:
 def rules(app: Flask, method: str) -> list[Rule]:
     """Every URL rule of the app that answers `method`, in a stable order."""
     return sorted((rule for rule in app.url_map.iter_rules() if method in rule.methods), key=lambda rule: rule.rule)
-
-
-def fresh_request_globals(app: Flask) -> None:
-    """Start every test request with an empty `g`, as a real server does.
-
-    Test requests share the fixture's app context, so Flask-Login's user and Flask-WTF's CSRF
-    token would otherwise carry over from one request (or client) to the next.
-    """
-
-    @app.url_value_preprocessor
-    def _forget(endpoint, values):
-        for name in list(vars(g)):
-            g.pop(name, None)
 
 
 def row_counts(db) -> dict[str, int]:

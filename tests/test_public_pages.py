@@ -146,6 +146,7 @@ def test_security_headers_on_every_response(client):
         assert headers["Permissions-Policy"]
 
 
+@pytest.mark.own_app
 def test_a_500_rolls_back_the_session(app, client, db):
     from campaign.models import Quote
 

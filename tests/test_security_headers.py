@@ -100,6 +100,7 @@ def test_redirects_and_options(app, db, world):
         assert header_problems(response) == []
 
 
+@pytest.mark.own_app
 def test_error_pages(app, db, world):
     client = app.test_client()
 

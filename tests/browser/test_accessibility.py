@@ -5,38 +5,40 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from tests.browser.checks import axe_violations, crawl, scrolls_sideways
+from tests.browser.checks import axe_violations, crawl, page_problems
 from tests.browser.conftest import ADMIN_EMAIL, sign_in
 from tests.pages import CAMPAIGN_PAGES
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (375, 1280)
+
+def _crawl_and_check(page, base_url: str, start: str, within: str = "/") -> tuple[list[str], dict[str, list[str]]]:
+    """Every page reachable from `start`, and the problems found on each as it was loaded."""
+    problems: dict[str, list[str]] = {}
+
+    def check(page, path: str) -> None:
+        if found := page_problems(page):
+            problems[path] = found
+
+    return crawl(page, base_url, start, within=within, visit=check), problems
 
 
 def _check_pages(page, base_url: str, paths: list[str]) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     for path in paths:
-        for width in (*WIDTHS, 320):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(base_url + path)
-            if width == 320:
-                if scrolls_sideways(page):
-                    problems.setdefault(path, []).append("scrolls sideways at 320px")
-                continue
-            for violation in axe_violations(page):
-                problems.setdefault(path, []).append(f"{width}px: {violation}")
+        page.goto(base_url + path)
+        if found := page_problems(page):
+            problems[path] = found
     return problems
 
 
 def test_every_public_page_is_accessible(page, base_url, live_app):
-    paths = crawl(page, base_url, "/")
+    paths, problems = _crawl_and_check(page, base_url, "/")
     with live_app.test_request_context():
         required = [url_for(endpoint, **values) for endpoint, values in CAMPAIGN_PAGES]
     for path in ("/", "/about", "/case-studies", "/figures", "/privacy", "/accessibility", "/cookies", *required):
         assert path in paths
     assert any(p.startswith("/case-studies/") for p in paths)
-    problems = _check_pages(page, base_url, paths)
     assert not problems, problems
 
 
@@ -47,9 +49,8 @@ def test_error_pages_are_accessible(page, base_url):
 
 def test_every_staff_page_is_accessible(page, base_url):
     sign_in(page, base_url, ADMIN_EMAIL)
-    paths = crawl(page, base_url, "/admin/", within="/admin/")
+    paths, problems = _crawl_and_check(page, base_url, "/admin/", within="/admin/")
     assert "/admin/" in paths
-    problems = _check_pages(page, base_url, paths)
     assert not problems, problems
 
 
