@@ -20,11 +20,11 @@ from campaign.models import Pledge
 from campaign.pledges import forms as pledge_forms
 from campaign.services.pledges import managing
 from tests.pages import parse, text_of
-from tests.test_forms_csrf import (  # noqa: F401  (csrf_app and csrf_world are fixtures)
+from tests.test_forms_csrf import (
     CSRF_REFUSAL,
     ONE_CLICK,
-    csrf_app,
-    csrf_world,
+    build_world,
+    fresh_request_globals,
     post_forms,
     row_counts,
     rules,
@@ -32,6 +32,22 @@ from tests.test_forms_csrf import (  # noqa: F401  (csrf_app and csrf_world are 
 )
 from tests.test_page_cache import flask_requests
 from tests.test_pledge_helpers import app_with, emails, form_data, settings, token_in
+
+
+@pytest.fixture
+def csrf_app(_postgres_schema):
+    """The site with CSRF protection on, as in production, on an empty database."""
+    with app_with(WTF_CSRF_ENABLED=True) as app:
+        fresh_request_globals(app)
+        yield app
+
+
+@pytest.fixture
+def csrf_world(csrf_app):
+    """One of everything in the CSRF-protected app's database (a live pledge, a pending one, a check-in)."""
+    from campaign.extensions import db
+
+    return build_world(db)
 
 
 def session_cookie_set(app, response) -> bool:
@@ -196,13 +212,13 @@ def test_every_visitor_form_refuses_a_missing_forged_expired_or_borrowed_token(c
         }
         # A token issued longer ago than PUBLIC_FORM_HOURS, to this same browser.
         hours = csrf_app.config["PUBLIC_FORM_HOURS"]
-        now = time.time()
-        monkeypatch.setattr("itsdangerous.timed.time.time", lambda: now - hours * 3600 - 60)
+        then = time.time() - hours * 3600 - 60
+        monkeypatch.setattr("itsdangerous.timed.time.time", lambda then=then: then)
         old_token = token_on(mine.get(page_url))
         monkeypatch.undo()
         problems["expired"] = mine.post(post_url, data=data | {"csrf_token": old_token})
         for problem, response in problems.items():
-            assert _refused(response), f"{post_url} accepted a {problem} token: {response.status_code}"
+            assert _refused(response), f"{post_url} did not refuse a token: {problem} ({response.status_code})"
     db.session.expire_all()
     assert row_counts(db) == before
 
