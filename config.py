@@ -112,7 +112,9 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)  # seconds to reach PostgreSQL before a 503
 
     # Forms and sessions
-    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_TIME_LIMIT = None  # staff forms: the token lives as long as the session
+    # Visitors' forms (pledge, check-in) need no session: hours a form stays valid once its page is shown
+    PUBLIC_FORM_HOURS = _int("PUBLIC_FORM_HOURS", 12)  # hours
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

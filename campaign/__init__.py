@@ -106,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public.bp, pledges.bp, checkins.bp, api.bp, social.bp, auth.bp, admin.bp, dev.bp):
         app.register_blueprint(blueprint)
+    # Visitors' forms: a CSRF token that needs no session, so visitors keep getting cached pages (forms_csrf.py).
+    # Every other POST, the staff area's and sign-in's, keeps Flask-WTF's session token.
+    for blueprint in (pledges.bp, checkins.bp):
+        csrf.for_visitors(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,9 +7,10 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from campaign.forms_csrf import SiteCSRFProtect
 
 
 class Base(DeclarativeBase):
@@ -28,7 +29,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-csrf = CSRFProtect()
+csrf = SiteCSRFProtect()  # Flask-WTF's, with visitors' forms kept free of the session
 mail = Mail()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -148,6 +148,10 @@ def sign_and_confirm_by_keyboard(page, root: str, app) -> None:
     problems += check(page)
     with app.app_context():
         assert db.session.query(Pledge).filter_by(email_key=email).one().status == "confirmed"
+    # A visitor is never given a session, so their public pages keep coming from the page cache (issue 14).
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    assert app.config["SESSION_COOKIE_NAME"] not in cookies, sorted(cookies)
+    assert cookies["form_key"]["path"] == "/pledge" and cookies["form_key"]["httpOnly"]
     assert not problems, problems
 
 

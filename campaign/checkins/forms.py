@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from campaign.forms_csrf import VisitorForm
 from campaign.forms_fields import RadioField
 from campaign.models.checkins import SUMMARY_LENGTH
 from campaign.services import money, text
@@ -38,7 +38,14 @@ def _count_field(label: str, noun: str) -> StringField:
     return StringField(label, filters=[_one_line], validators=[check])
 
 
-class ReportForm(FlaskForm):
+class CheckInVisitorForm(VisitorForm):
+    """A form a pledge's contact sends from a check-in email: its CSRF token needs no session (campaign/forms_csrf.py)."""
+
+    class Meta:
+        csrf_cookie_path = "/check-in"
+
+
+class ReportForm(CheckInVisitorForm):
     """What the organisation did this year. Fields are declared in the order the page asks them."""
 
     local_share = StringField("Share of your supplier spend that went to Lancashire suppliers (optional)", filters=[_one_line])
@@ -99,11 +106,11 @@ class ReportForm(FlaskForm):
         }
 
 
-class NewLinkForm(FlaskForm):
+class NewLinkForm(CheckInVisitorForm):
     """Ask for a fresh check-in link, from an expired or used one."""
 
     token = HiddenField()
 
 
-class StopForm(FlaskForm):
+class StopForm(CheckInVisitorForm):
     """Stop check-in emails: a button, so a mail scanner opening the link stops nothing."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 
 import campaign.services.checkins as checkins
 from campaign.channels import send_after_commit
@@ -10,6 +10,7 @@ from campaign.checkins import bp
 from campaign.checkins.forms import NewLinkForm, ReportForm, StopForm
 from campaign.extensions import csrf, db, limiter
 from campaign.services.checkins import invitations, reports
+from campaign.visitor_cookies import CHECKED_IN
 
 
 def _limit() -> str:
@@ -46,8 +47,9 @@ def report(token: str):
         if saved.state != "saved":
             return _link_problem(saved.state, token)
         send_after_commit(saved.messages)
-        session["checkin_year"] = saved.report.year
-        return redirect(url_for(".thank_you"), 303)
+        # The year for the thank-you page, in a cookie only that page receives: never the site-wide session.
+        thanks = url_for(".thank_you")
+        return CHECKED_IN.leave(redirect(thanks, 303), saved.report.year, path=thanks)
     pledge = link.pledge
     year = reports.check_in_year(db.session, pledge, now)
     stop = url_for(".stop", token=invitations.stop_token(pledge, current_app.config["SECRET_KEY"]))
@@ -58,7 +60,7 @@ def report(token: str):
 @bp.route("/check-in/thank-you")
 def thank_you():
     """After sending a report."""
-    return _private(render_template("checkins/thank_you.html", year=session.get("checkin_year")))
+    return _private(render_template("checkins/thank_you.html", year=CHECKED_IN.read()))
 
 
 @bp.route("/check-in/new-link", methods=["POST"])

@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields import EmailField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from campaign.forms_csrf import VisitorForm
 from campaign.forms_fields import MultiCheckboxField, RadioField, SelectField
 from campaign.models import StoredImage
 from campaign.models.pledges import COMMITMENTS, ORG_SIZES, ORG_TYPES, SECTORS
@@ -62,6 +63,13 @@ def _statement_field() -> TextAreaField:
     )
 
 
+class PledgeVisitorForm(VisitorForm):
+    """A form visitors send on the pledge's own pages: its CSRF token needs no session (campaign/forms_csrf.py)."""
+
+    class Meta:
+        csrf_cookie_path = "/pledge"  # every form here posts under /pledge (never /pledges, the public wall)
+
+
 class LogoFormMixin:
     """The checked logo, kept on the form once validation has re-encoded it."""
 
@@ -72,7 +80,7 @@ class LogoFormMixin:
         self.logo_image = _read_logo(field)
 
 
-class PledgeForm(LogoFormMixin, FlaskForm):
+class PledgeForm(LogoFormMixin, PledgeVisitorForm):
     """Everything the pledge needs, and nothing more."""
 
     # Fields are declared in the order the page shows them: the error summary lists errors in this order.
@@ -202,11 +210,11 @@ class PledgeForm(LogoFormMixin, FlaskForm):
         )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PledgeVisitorForm):
     """The one button that confirms a pledge: only this POST confirms, never opening the link."""
 
 
-class ResendForm(FlaskForm):
+class ResendForm(PledgeVisitorForm):
     """Ask for a fresh link by email address."""
 
     email = EmailField(
@@ -220,13 +228,13 @@ class ResendForm(FlaskForm):
     )
 
 
-class ResendLinkForm(FlaskForm):
+class ResendLinkForm(PledgeVisitorForm):
     """Ask for a fresh link from an expired or used one."""
 
     token = HiddenField(validators=[InputRequired(), Length(max=200)])
 
 
-class ManageForm(LogoFormMixin, FlaskForm):
+class ManageForm(LogoFormMixin, PledgeVisitorForm):
     """The organisation's own changes: its statement, logo and commitments."""
 
     commitments = _commitments_field()
@@ -235,7 +243,7 @@ class ManageForm(LogoFormMixin, FlaskForm):
     remove_logo = BooleanField("Remove our logo")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PledgeVisitorForm):
     """Withdrawing is final, so it needs a clear yes."""
 
     confirm = BooleanField(

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 
 from campaign.channels import send_after_commit
 from campaign.extensions import db, limiter
@@ -34,8 +24,13 @@ from campaign.services.checkins import reports as checkin_reports
 from campaign.services.pledges import areas, common, emails, managing, wall
 from campaign.services.pledges import signing as pledges
 from campaign.social import sharing
+from campaign.visitor_cookies import CONFIRMED, EMAILED, SAVED, Note
 
 BADGE_CACHE_SECONDS = 24 * 3600
+SAVED_MESSAGES = {
+    "review": "Your changes are saved. Staff will check your new statement or logo before it appears on your page.",
+    "saved": "Your changes are saved.",
+}
 
 
 def _settings() -> common.Settings:
@@ -61,7 +56,7 @@ def _accepted(response) -> bool:
 
 
 def _form_page(response):
-    """A page with a form holds a CSRF token from the session: no cache may keep it."""
+    """A page with a form holds a CSRF token for this browser's form cookie: no cache may keep it."""
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store, private"
     return response
@@ -74,6 +69,12 @@ def _private(response):
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _redirect_with_note(note: Note, value, endpoint: str, **values):
+    """Post/redirect/get, leaving the next page a note in a cookie only it receives (never the site-wide session)."""
+    url = url_for(endpoint, **values)
+    return note.leave(redirect(url, 303), value, path=url)
 
 
 # Signing and confirming
@@ -95,8 +96,7 @@ def sign():
             form.organisation_name.errors.append(str(error))
         else:
             send_after_commit(result.messages)
-            session["pledge_email"] = form.contact_email.data
-            return redirect(url_for(".check_email"), 303)
+            return _redirect_with_note(EMAILED, form.contact_email.data, ".check_email")
     status = 400 if form.is_submitted() else 200
     return _form_page(
         (render_template("pledges/sign.html", form=form, wording=common.wording("(your organisation)")), status)
@@ -107,7 +107,7 @@ def sign():
 def check_email():
     """Sent: the same page whether the organisation is new or had already signed."""
     return _private(
-        render_template("pledges/check_email.html", email=session.get("pledge_email"), days=_settings().confirm_days)
+        render_template("pledges/check_email.html", email=EMAILED.read(), days=_settings().confirm_days)
     )
 
 
@@ -135,8 +135,7 @@ def confirm(token: str):
         result = pledges.confirm(db.session, token, _settings())
         if result.state == "confirmed":
             send_after_commit(result.messages)
-            session["confirmed_slug"] = result.pledge.slug
-            return redirect(url_for(".thank_you", slug=result.pledge.slug), 303)
+            return _redirect_with_note(CONFIRMED, result.pledge.slug, ".thank_you", slug=result.pledge.slug)
         return _link_problem(result.state, token, result.pledge, 409 if result.state == "taken" else 410)
     link = pledges.check_link(db.session, token)
     if link.state != "valid":
@@ -172,8 +171,7 @@ def resend():
     if form.validate_on_submit():
         # The same answer whether or not the address signed a pledge, so the form reveals nothing.
         send_after_commit(pledges.resend_for_email(db.session, form.email.data, _settings()).messages)
-        session["pledge_email"] = form.email.data
-        return redirect(url_for(".resent"), 303)
+        return _redirect_with_note(EMAILED, form.email.data, ".resent")
     status = 400 if form.is_submitted() else 200
     return _private((render_template("pledges/resend.html", form=form), status))
 
@@ -181,14 +179,14 @@ def resend():
 @bp.route("/pledge/new-link-sent")
 def resent():
     """After asking for a fresh link."""
-    return _private(render_template("pledges/resent.html", email=session.get("pledge_email")))
+    return _private(render_template("pledges/resent.html", email=EMAILED.read()))
 
 
 @bp.route("/pledge/thank-you/<slug>")
 def thank_you(slug: str):
     """Straight after confirming: what happens next, and an invitation to share."""
     pledge = pledges.thanked_pledge(db.session, slug)
-    if pledge is None or session.get("confirmed_slug") != slug:
+    if pledge is None or CONFIRMED.read() != slug:
         if pledge is not None and pledge.is_live:
             return redirect(url_for(".organisation", slug=slug))
         abort(404)
@@ -325,13 +323,11 @@ def manage(token: str):
             db.session, pledge, form.statement.data, list(form.commitments.data or []),
             new_logo=form.logo_image, remove_logo=bool(form.remove_logo.data),
         )
-        if result.state == "review" and pledge.status == "live" and _settings().moderation == "pre":
-            flash("Your changes are saved. Staff will check your new statement or logo before it appears on your page.", "success")
-        else:
-            flash("Your changes are saved.", "success")
-        return redirect(url_for(".manage", token=token), 303)
+        review = result.state == "review" and pledge.status == "live" and _settings().moderation == "pre"
+        return _redirect_with_note(SAVED, "review" if review else "saved", ".manage", token=token)
     status = 400 if form.is_submitted() else 200
-    return _private(
+    saved = SAVED_MESSAGES.get(SAVED.read()) if not form.is_submitted() else None
+    response = _private(
         (
             render_template(
                 "pledges/manage.html",
@@ -340,10 +336,13 @@ def manage(token: str):
                 token=token,
                 area=areas.area_name(pledge.area),
                 moderation=_settings().moderation,
+                saved=saved,
             ),
             status,
         )
     )
+    # Shown once, like a flashed message: reloading the page does not say it again.
+    return SAVED.clear(response, path=url_for(".manage", token=token)) if saved else response
 
 
 @bp.route("/pledge/manage/<token>/withdraw", methods=["GET", "POST"])
