@@ -46,13 +46,6 @@ from tests.factories import fresh_request_globals  # noqa: E402
 from tests.pages import PageClient  # noqa: E402
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under xdist, keep the browser journeys on one worker, so one seeded site and one Chromium serve them all."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(scope="session")
 def _postgres_schema():
     """On PostgreSQL, build the schema once from the migrations (from empty to head)."""
@@ -99,6 +92,9 @@ def app(request, _worker_app):
         if not USING_POSTGRES:
             create_schema()
         app.extensions["page_cache"].forget()
+        # The limiter is one object for every app in the process, and the app built last (by
+        # `app_with`, say, with limits on) set it: make it this app's again.
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
         if app.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         yield app
