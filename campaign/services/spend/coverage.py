@@ -262,35 +262,45 @@ class WorkItem:
     adds_bp: int | None
 
 
-def work_list(session: Session, start_year: int, limit: int = 50) -> tuple[list[WorkItem], YearFigures | None]:
+@dataclass(frozen=True)
+class YearCoverage:
+    """A year's in-scope spend as it is now, and how much of it has a supplier whose location is known."""
+
+    start_year: int
+    in_scope_pence: int
+    classified_pence: int
+
+    @property
+    def coverage_bp(self) -> int | None:
+        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
+        return share_bp(self.classified_pence, self.in_scope_pence)
+
+
+def work_list(session: Session, start_year: int, limit: int = 50) -> tuple[list[WorkItem], YearCoverage]:
     """In-scope payees of a year whose location is not known, by spend, with the coverage each would add.
 
-    The year's figures are worked out afresh here, so the coverage each payee adds is a share of the
-    in-scope spend under the scope rules as they are now.
+    One GROUP BY over the year's in-scope payments by payee, under the scope rules as they are now:
+    the in-scope total and coverage come from the same rows as the payees, never from a stored draft.
     """
-    figures = compute(session, start_year).get(start_year)
-    if figures is None:
-        return [], None
     amount = func.sum(SpendTransaction.amount_pence)
+    known = func.max(case((Supplier.location.in_(KNOWN_LOCATIONS), 1), else_=0))
     rows = session.execute(
         counted_payments(
             SpendTransaction.supplier_key, func.min(SpendTransaction.supplier_name), SpendTransaction.supplier_id,
-            amount, func.count(),
+            amount, func.count(), known,
         )
-        .where(
-            SpendTransaction.financial_year == start_year,
-            reason_expression(session).is_(None),
-            Supplier.id.is_(None) | (Supplier.location == "unknown"),
-        )
+        .where(SpendTransaction.financial_year == start_year, reason_expression(session).is_(None))
         .group_by(SpendTransaction.supplier_key, SpendTransaction.supplier_id)
-        .order_by(amount.desc(), SpendTransaction.supplier_key)
-        .limit(limit)
+    ).all()
+    year = YearCoverage(
+        start_year, sum(int(row[3]) for row in rows), sum(int(row[3]) for row in rows if row[5]),
     )
+    unknown = sorted((row for row in rows if not row[5]), key=lambda row: (-int(row[3]), row[0]))[:limit]
     items = [
-        WorkItem(key, name, supplier_id, int(pence), count, share_bp(int(pence), figures.in_scope_pence))
-        for key, name, supplier_id, pence, count in rows
+        WorkItem(key, name, supplier_id, int(pence), count, share_bp(int(pence), year.in_scope_pence))
+        for key, name, supplier_id, pence, count, _known in unknown
     ]
-    return items, figures
+    return items, year
 
 
 def draft_years(session: Session) -> list[ComputedYear]:
