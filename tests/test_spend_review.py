@@ -50,7 +50,7 @@ def test_lowering_the_minimum_offers_publishing_again_and_the_public_page_follow
     assert "approve them again" in text_of(client.get_page("admin.scope"))
     page = text_of(client.get_page("admin.review_list"))
     # The review page, approval and the public page agree: the share is not public until approved again.
-    assert "without a share (approved under a 80% minimum)" in page
+    assert "without a share: its coverage, 15%, was below the 80% minimum it was approved under" in page
     assert "Approve and publish again 2023/24" in page
     assert "Minimum coverage for a share 80% 10%" in page
     assert "Share with suppliers in Lancashire not shown 66.67%" in page

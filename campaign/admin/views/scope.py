@@ -7,7 +7,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from campaign.admin import bp
 from campaign.admin.forms.fields import ConfirmForm
 from campaign.admin.forms.review import MinimumCoverageForm, ScopeRuleForm
-from campaign.admin.views.common import actor, form_page, get_or_404, query_text, show_error
+from campaign.admin.views.common import (
+    actor,
+    after_saving,
+    form_page,
+    get_or_404,
+    query_text,
+    show_error,
+    work_list_year,
+)
 from campaign.extensions import db
 from campaign.formatting import year_label
 from campaign.models import ScopeRule
@@ -27,7 +35,7 @@ def _scope_page(rule_form: ScopeRuleForm, minimum_form: MinimumCoverageForm):
     response = form_page(
         "admin/scope/list.html", rule_form, minimum_form=minimum_form, rules=scope.all_rules(db.session),
         categories=scope.known_categories(db.session), reasons=SCOPE_REASONS, kinds=scope.KINDS,
-        minimum=coverage.minimum_coverage(db.session),
+        minimum=coverage.minimum_coverage(db.session), year=work_list_year(),
     )
     return response if not minimum_form.errors else (response[0], 400)
 
@@ -50,7 +58,7 @@ def scope_rules():
             flash(f"{rule.value} is out of scope: {SCOPE_REASONS[rule.reason].lower()}. "
                   "The draft figures are worked out again; the public sees them once a publisher approves them.",
                   "success")
-            return redirect(url_for("admin.scope"))
+            return redirect(after_saving("admin.scope"))
     return _scope_page(form, MinimumCoverageForm(formdata=None, minimum=coverage.minimum_coverage(db.session)))
 
 

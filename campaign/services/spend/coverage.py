@@ -32,6 +32,7 @@ from campaign.services import audit
 MINIMUM_KEY = "minimum_coverage_bp"
 DEFAULT_MINIMUM_BP = 8000  # 80%: below it a computed share cannot be published
 WITHHELD_REASON = "private_individual"  # withheld payee names are out of scope without a rule
+PUBLIC_BODY_REASON = "public_body"  # so are suppliers the register marks as public bodies
 KNOWN_LOCATIONS = ("lancashire", "north_west", "elsewhere")
 FIGURE_FIELDS = (
     "payments", "first_paid_on", "last_paid_on", "last_imported_at", "total_pence", "out_of_scope",
@@ -101,18 +102,21 @@ def counted_payments(*columns, body_id: int | None = None):
 
 
 def reason_expression(session: Session):
-    """A SQL CASE giving each payment's out-of-scope reason, or NULL when in scope (Supplier outer-joined)."""
+    """A SQL CASE giving each payment's out-of-scope reason, or NULL when in scope (Supplier outer-joined).
+
+    In order: withheld names; payee rules; suppliers the register marks as public bodies (a council or
+    another force is not private-sector supply, whatever its postcode); then category rules.
+    """
     whens: list[tuple[Any, Any]] = [(SpendTransaction.redacted.is_(True), literal(WITHHELD_REASON))]
     keys: dict[tuple[str, str], list[str]] = {}
     for rule in session.scalars(select(ScopeRule).order_by(ScopeRule.id)):
         keys.setdefault((rule.kind, rule.reason), []).append(rule.value_key)
     # Payee rules first: a payee's own reason is more specific than its category's.
-    for (kind, reason), values in sorted(keys.items(), key=lambda item: (item[0][0] != "supplier", item[0][1])):
-        if kind == "supplier":
-            condition = SpendTransaction.supplier_key.in_(values) | Supplier.name_key.in_(values)
-        else:
-            condition = func.lower(func.trim(SpendTransaction.category)).in_(values)
-        whens.append((condition, literal(reason)))
+    for (reason, values) in sorted((reason, values) for (kind, reason), values in keys.items() if kind == "supplier"):
+        whens.append((SpendTransaction.supplier_key.in_(values) | Supplier.name_key.in_(values), literal(reason)))
+    whens.append((Supplier.is_public_body.is_(True), literal(PUBLIC_BODY_REASON)))
+    for (reason, values) in sorted((reason, values) for (kind, reason), values in keys.items() if kind == "category"):
+        whens.append((func.lower(func.trim(SpendTransaction.category)).in_(values), literal(reason)))
     return case(*whens, else_=literal(None))
 
 
