@@ -91,7 +91,9 @@ def approve_import(session: Session, record: SpendImport, actor: StaffUser | Non
     record.approved_by_id = actor.id if actor is not None else None
     record.approved_at = utcnow()
     importer = session.get(StaffUser, record.imported_by_id) if record.imported_by_id else None
-    totals.recompute_years(session, prepared_by=importer, cause=summary)
+    correction = " (a correction)" if record.replaces_id else ""
+    cause = f"Imported {record.filename}{correction}, approved by {audit.actor_label(actor)}"
+    totals.recompute_years(session, prepared_by=importer, cause=cause)
     audit.record(session, actor, "approve", "spend_import", record.id, summary,
                  after=audit.snapshot(record, ["status", "replaces_id"]))
     session.commit()
