@@ -134,7 +134,7 @@ def app_with(**overrides) -> Iterator[Flask]:
 
 def publish_everything(db, publisher: StaffUser | None = None) -> StaffUser:
     """A second person (a publisher) approves every draft import, then every year's figures that changed."""
-    from campaign.services.spend import review
+    from campaign.services.spend import publication, review
 
     if publisher is None:
         publisher = db.session.scalar(
@@ -142,7 +142,7 @@ def publish_everything(db, publisher: StaffUser | None = None) -> StaffUser:
         ) or make_staff(db, role="publisher", email="second.publisher@lancashire-pcc.example")
     for record in review.waiting_imports(db.session):
         review.approve_import(db.session, record, publisher)
-    for draft, approved in review.years_to_review(db.session):
-        if review.differs(draft, approved):
-            review.approve_year(db.session, draft.start_year, publisher)
+    for year in publication.years_to_review(db.session):
+        if year.needs_approval:
+            review.approve_year(db.session, year.draft.start_year, publisher)
     return publisher

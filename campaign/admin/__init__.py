@@ -27,6 +27,7 @@ from campaign.admin.views import (  # noqa: E402,F401
     audit,
     breakdowns,
     checkins,
+    comparison,
     content,
     contracts,
     dashboard,

@@ -177,9 +177,10 @@ class SpendTransaction(PublicContent, db.Model):
         Index("ix_spend_transaction_year_supplier", "financial_year", "supplier_id"),
         Index("ix_spend_transaction_supplier_id", "supplier_id"),
         # Covers the yearly breakdowns (by month, region, supplier, SME and year on year), so they read
-        # the index alone rather than every payment's row.
+        # the index alone rather than every payment's row. import_id is in it because every breakdown
+        # keeps only counted imports: without it each payment's row had to be read to check its import.
         Index("ix_spend_transaction_year_covering", "financial_year", "supplier_id", "redacted", "paid_on",
-              "amount_pence"),
+              "amount_pence", "import_id"),
     )
 
 
@@ -233,6 +234,9 @@ class ComputedYear(PublicContent, db.Model):
     vcse_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     # The minimum coverage in force when approved, in hundredths of a per cent.
     minimum_coverage_bp: Mapped[int] = mapped_column(Integer, default=8000)
+    # On a draft: the staff changes that moved it since the year was last approved, oldest first
+    # ({"at", "by", "what"}), so the review page says why the figures differ. Cleared on approval.
+    changes: Mapped[list | None] = mapped_column(JSON)
     prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -260,9 +264,8 @@ class ComputedYear(PublicContent, db.Model):
 
     @property
     def shares_shown(self) -> bool:
-        """Whether coverage reaches the minimum, so the local shares can be published."""
-        coverage = self.coverage_bp
-        return coverage is not None and coverage >= self.minimum_coverage_bp
+        """Whether coverage reaches the minimum these figures were approved under, so the shares show."""
+        return shares_publishable(self.coverage_bp, self.minimum_coverage_bp)
 
     @property
     def lancashire_share_bp(self) -> int | None:
@@ -273,6 +276,15 @@ class ComputedYear(PublicContent, db.Model):
     def north_west_share_bp(self) -> int | None:
         """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
         return share_bp(self.north_west_pence, self.classified_pence)
+
+
+def shares_publishable(coverage_bp: int | None, minimum_bp: int) -> bool:
+    """The one rule for publishing a local share: its coverage reaches the minimum coverage.
+
+    The public page (under the minimum a year was approved with), the review page and approval (under
+    the minimum set now) all ask this, so they cannot disagree.
+    """
+    return coverage_bp is not None and coverage_bp >= minimum_bp
 
 
 def share_bp(part: int, whole: int) -> int | None:

@@ -43,6 +43,13 @@ def _fallback_actor() -> str | None:
     return g.get("audit_actor") if has_app_context() else None
 
 
+def actor_label(staff: StaffUser | None) -> str:
+    """Who acts, in words: a member of staff's name, or the command line when a command said so."""
+    if staff is not None and staff.is_authenticated:
+        return staff.name or staff.email
+    return _fallback_actor() or "the site itself"
+
+
 def record(
     session: Session,
     staff: StaffUser | None,

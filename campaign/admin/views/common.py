@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from campaign.extensions import db
@@ -45,6 +45,18 @@ def form_page(template: str, form, **context):
 def query_text(name: str, limit: int = 200) -> str:
     """A text query parameter, cut to length and without NUL characters no database text can hold."""
     return request.args.get(name, "")[:limit].replace("\x00", "")
+
+
+def work_list_year() -> int | None:
+    """The work list's year (?year=) when a form was opened from it, so saving goes back there."""
+    year = request.args.get("year", type=int)
+    return year if year is not None and 2000 <= year <= 2100 else None
+
+
+def after_saving(default_endpoint: str) -> str:
+    """Where a form goes once saved: back to the work list it came from, or to its own section."""
+    year = work_list_year()
+    return url_for("admin.work_list", year=year) if year is not None else url_for(default_endpoint)
 
 
 def page_number() -> int:

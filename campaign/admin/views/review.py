@@ -9,7 +9,7 @@ from campaign.admin.forms.fields import ConfirmForm
 from campaign.admin.views.common import actor, get_or_404
 from campaign.extensions import db
 from campaign.models import SpendImport
-from campaign.services.spend import coverage, review
+from campaign.services.spend import coverage, publication, review
 
 
 @bp.route("/review")
@@ -17,7 +17,7 @@ def review_list(error: str | None = None, status: int = 200):
     """Imports and yearly figures waiting for approval, beside what the public sees now."""
     return render_template(
         "admin/review/list.html", imports=review.waiting_imports(db.session),
-        years=review.years_to_review(db.session), differs=review.differs, error=error,
+        years=publication.years_to_review(db.session), error=error,
         minimum=coverage.minimum_coverage(db.session), two_person=review.two_person(), form=ConfirmForm(),
     ), status
 

@@ -7,12 +7,27 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from campaign.admin import bp
 from campaign.admin.forms.fields import ConfirmForm
 from campaign.admin.forms.review import MinimumCoverageForm, ScopeRuleForm
-from campaign.admin.views.common import actor, form_page, get_or_404, query_text, show_error
+from campaign.admin.views.common import (
+    actor,
+    after_saving,
+    form_page,
+    get_or_404,
+    query_text,
+    show_error,
+    work_list_year,
+)
 from campaign.extensions import db
+from campaign.formatting import year_label
 from campaign.models import ScopeRule
 from campaign.models.spend import SCOPE_REASONS
-from campaign.services.spend import coverage, review, scope
+from campaign.services.spend import coverage, publication, review, scope
 from campaign.services.validation import FieldError
+
+
+def year_list(start_years: list[int]) -> str:
+    """Years in words: "2023/24", "2023/24 and 2024/25", "2022/23, 2023/24 and 2024/25"."""
+    labels = [year_label(year) for year in start_years]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def _scope_page(rule_form: ScopeRuleForm, minimum_form: MinimumCoverageForm):
@@ -20,7 +35,7 @@ def _scope_page(rule_form: ScopeRuleForm, minimum_form: MinimumCoverageForm):
     response = form_page(
         "admin/scope/list.html", rule_form, minimum_form=minimum_form, rules=scope.all_rules(db.session),
         categories=scope.known_categories(db.session), reasons=SCOPE_REASONS, kinds=scope.KINDS,
-        minimum=coverage.minimum_coverage(db.session),
+        minimum=coverage.minimum_coverage(db.session), year=work_list_year(),
     )
     return response if not minimum_form.errors else (response[0], 400)
 
@@ -41,8 +56,9 @@ def scope_rules():
             show_error(form, error)
         else:
             flash(f"{rule.value} is out of scope: {SCOPE_REASONS[rule.reason].lower()}. "
-                  "The draft figures are up to date.", "success")
-            return redirect(url_for("admin.scope"))
+                  "The draft figures are worked out again; the public sees them once a publisher approves them.",
+                  "success")
+            return redirect(after_saving("admin.scope"))
     return _scope_page(form, MinimumCoverageForm(formdata=None, minimum=coverage.minimum_coverage(db.session)))
 
 
@@ -57,11 +73,15 @@ def scope_minimum():
         abort(403)
     if form.validate_on_submit():
         try:
-            coverage.set_minimum_coverage(db.session, form.minimum.data, actor())
+            affected = publication.set_minimum_coverage(db.session, form.minimum.data, actor())
         except FieldError as error:
             show_error(form, error)
         else:
-            flash(f"The minimum coverage is now {form.minimum.data / 100:g}%.", "success")
+            message = f"The minimum coverage is now {form.minimum.data / 100:g}%."
+            if affected:
+                message += (f" The public figures for {year_list(affected)} were approved under the old minimum: "
+                            "approve them again on the review page to publish them under the new one.")
+            flash(message, "success")
             return redirect(url_for("admin.scope"))
     return _scope_page(ScopeRuleForm(formdata=None), form)
 
@@ -72,7 +92,8 @@ def scope_remove(rule_id: int):
     rule = get_or_404(ScopeRule, rule_id)
     if ConfirmForm().validate_on_submit():
         scope.remove_rule(db.session, rule, actor())
-        flash(f"{rule.value} is back in scope.", "success")
+        flash(f"{rule.value} is back in scope. The draft figures are worked out again; the public sees them "
+              "once a publisher approves them.", "success")
     return redirect(url_for("admin.scope"))
 
 

@@ -12,7 +12,17 @@ from campaign.admin.forms.suppliers import (
     SupplierForm,
     SupplierUploadForm,
 )
-from campaign.admin.views.common import MAX_ID, actor, form_page, get_or_404, page_number, query_text, show_error
+from campaign.admin.views.common import (
+    MAX_ID,
+    actor,
+    after_saving,
+    form_page,
+    get_or_404,
+    page_number,
+    query_text,
+    show_error,
+    work_list_year,
+)
 from campaign.extensions import db
 from campaign.models import Supplier
 from campaign.services.geography import COUNCIL_AREAS
@@ -44,7 +54,7 @@ def _supplier_page(form, supplier: Supplier | None):
         "admin/suppliers/form.html", form, supplier=supplier,
         postcode_info=suppliers.describe_postcode(postcode), councils=dict(COUNCIL_AREAS),
         location_labels=suppliers.LOCATION_LABELS, spend=spend,
-        aliases=suppliers.aliases_of(db.session, supplier) if supplier else [],
+        aliases=suppliers.aliases_of(db.session, supplier) if supplier else [], year=work_list_year(),
     )
 
 
@@ -61,7 +71,7 @@ def supplier_new():
             show_error(form, error)
         else:
             flash(_placement_message(supplier, "added"), "success")
-            return redirect(url_for("admin.suppliers"))
+            return redirect(after_saving("admin.suppliers"))
     return _supplier_page(form, None)
 
 
@@ -77,13 +87,15 @@ def supplier_edit(supplier_id: int):
             show_error(form, error)
         else:
             flash(_placement_message(supplier, "saved"), "success")
-            return redirect(url_for("admin.suppliers"))
+            return redirect(after_saving("admin.suppliers"))
     return _supplier_page(form, supplier)
 
 
 def _placement_message(supplier: Supplier, verb: str) -> str:
     """What staff need to know after saving a supplier."""
     message = f"{supplier.name} {verb}: {suppliers.LOCATION_LABELS[supplier.location]}."
+    if supplier.is_public_body:
+        message += " It is a public body, so spend with it is left out of scope."
     if supplier.needs_confirmation:
         message += " Its postcode district crosses a boundary, so confirm the council area when you can."
     return message
@@ -137,8 +149,8 @@ def supplier_match():
             show_error(form, error)
         else:
             flash(f"Payments to “{name}” now count as {supplier.name}.", "success")
-            return redirect(url_for("admin.suppliers_unmatched"))
-    return form_page("admin/suppliers/match.html", form, name=name, key=key)
+            return redirect(after_saving("admin.suppliers_unmatched"))
+    return form_page("admin/suppliers/match.html", form, name=name, key=key, year=work_list_year())
 
 
 @bp.route("/suppliers/upload", methods=["GET", "POST"])

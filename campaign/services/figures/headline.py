@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.formatting import UK, figure_value
-from campaign.models import FinancialYear, HeadlineFigure
+from campaign.models import ComputedYear, FinancialYear, HeadlineFigure
 from campaign.services.figures import computed
 
 
@@ -91,19 +91,31 @@ class FiguresStatus:
     last_changed: date | None
     newer_published: bool
     checked_on: date | None
+    newest_is_computed: bool = False  # the newest are figures worked out from payments, dated by their approval
 
 
 def status(session: Session, newer_published: bool = False, checked_on: date | None = None) -> FiguresStatus:
-    """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed."""
+    """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed.
+
+    A year computed from published payments counts as published on the day a publisher approved it.
+    """
     figures = session.scalars(select(HeadlineFigure).where(HeadlineFigure.published.is_(True))).all()
     years = yearly_spend(session)
     published = [row.published_on for row in [*figures, *years] if row.published_on]
     changed = [row.updated_at for row in [*figures, *years] if row.updated_at]
+    approved = list(session.scalars(
+        select(ComputedYear.approved_at).where(ComputedYear.status == "approved", ComputedYear.approved_at.is_not(None))
+    ))
+    computed_on = max(approved).astimezone(UK).date() if approved else None
+    documented_on = max(published, default=None)
+    newest_is_computed = computed_on is not None and (documented_on is None or computed_on > documented_on)
+    changed += approved
     return FiguresStatus(
-        newest_published=max(published, default=None),
+        newest_published=computed_on if newest_is_computed else documented_on,
         last_changed=max(changed).astimezone(UK).date() if changed else None,
         newer_published=newer_published,
         checked_on=checked_on,
+        newest_is_computed=newest_is_computed,
     )
 
 

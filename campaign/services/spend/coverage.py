@@ -26,19 +26,22 @@ from campaign.models import (
     Supplier,
 )
 from campaign.models.common import utcnow
-from campaign.models.spend import SCOPE_REASONS, share_bp
+from campaign.models.spend import SCOPE_REASONS, share_bp, shares_publishable
 from campaign.services import audit
-from campaign.services.validation import FieldError, rolls_back_on_error
 
 MINIMUM_KEY = "minimum_coverage_bp"
 DEFAULT_MINIMUM_BP = 8000  # 80%: below it a computed share cannot be published
 WITHHELD_REASON = "private_individual"  # withheld payee names are out of scope without a rule
+PUBLIC_BODY_REASON = "public_body"  # so are suppliers the register marks as public bodies
 KNOWN_LOCATIONS = ("lancashire", "north_west", "elsewhere")
 FIGURE_FIELDS = (
     "payments", "first_paid_on", "last_paid_on", "last_imported_at", "total_pence", "out_of_scope",
     "in_scope_pence", "classified_pence", "lancashire_pence", "north_west_pence", "sme_pence", "vcse_pence",
     "is_demo",
 )
+# What the review page compares: when the payments were imported does not change what the figures say.
+COMPARED_FIELDS = tuple(name for name in FIGURE_FIELDS if name != "last_imported_at")
+MAX_NOTES = 20  # the latest changes a draft keeps in its history
 
 
 @dataclass
@@ -65,44 +68,63 @@ class YearFigures:
         """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
         return share_bp(self.classified_pence, self.in_scope_pence)
 
+    @property
+    def lancashire_share_bp(self) -> int | None:
+        """Lancashire's share of in-scope spend with classified suppliers."""
+        return share_bp(self.lancashire_pence, self.classified_pence)
 
-def counted_imports():
-    """The imports whose payments count toward the campaign's figures: approved, from its own body."""
-    return (
-        select(SpendImport.id)
-        .join(PublishingBody, PublishingBody.id == SpendImport.body_id)
-        .where(SpendImport.status == "approved", PublishingBody.is_own.is_(True))
-    )
+    @property
+    def north_west_share_bp(self) -> int | None:
+        """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
+        return share_bp(self.north_west_pence, self.classified_pence)
+
+    def shares_shown_at(self, minimum_bp: int) -> bool:
+        """Whether these shares could be published under a minimum coverage (the one rule)."""
+        return shares_publishable(self.coverage_bp, minimum_bp)
 
 
-def counted_payments(*columns):
+def counted_imports(body_id: int | None = None):
+    """The imports whose payments count: approved, from the campaign's own body (or from `body_id`'s, to compare)."""
+    query = select(SpendImport.id).where(SpendImport.status == "approved")
+    if body_id is not None:
+        return query.where(SpendImport.body_id == body_id)
+    return query.join(PublishingBody, PublishingBody.id == SpendImport.body_id).where(PublishingBody.is_own.is_(True))
+
+
+def counted_payments(*columns, body_id: int | None = None):
     """SELECT `columns` over the counted payments, with each payment's supplier outer-joined."""
     return (
         select(*columns)
         .select_from(SpendTransaction)
         .outerjoin(Supplier, Supplier.id == SpendTransaction.supplier_id)
-        .where(SpendTransaction.import_id.in_(counted_imports()))
+        .where(SpendTransaction.import_id.in_(counted_imports(body_id)))
     )
 
 
 def reason_expression(session: Session):
-    """A SQL CASE giving each payment's out-of-scope reason, or NULL when in scope (Supplier outer-joined)."""
+    """A SQL CASE giving each payment's out-of-scope reason, or NULL when in scope (Supplier outer-joined).
+
+    In order: withheld names; payee rules; suppliers the register marks as public bodies (a council or
+    another force is not private-sector supply, whatever its postcode); then category rules.
+    """
     whens: list[tuple[Any, Any]] = [(SpendTransaction.redacted.is_(True), literal(WITHHELD_REASON))]
     keys: dict[tuple[str, str], list[str]] = {}
     for rule in session.scalars(select(ScopeRule).order_by(ScopeRule.id)):
         keys.setdefault((rule.kind, rule.reason), []).append(rule.value_key)
     # Payee rules first: a payee's own reason is more specific than its category's.
-    for (kind, reason), values in sorted(keys.items(), key=lambda item: (item[0][0] != "supplier", item[0][1])):
-        if kind == "supplier":
-            condition = SpendTransaction.supplier_key.in_(values) | Supplier.name_key.in_(values)
-        else:
-            condition = func.lower(func.trim(SpendTransaction.category)).in_(values)
-        whens.append((condition, literal(reason)))
+    for (reason, values) in sorted((reason, values) for (kind, reason), values in keys.items() if kind == "supplier"):
+        whens.append((SpendTransaction.supplier_key.in_(values) | Supplier.name_key.in_(values), literal(reason)))
+    whens.append((Supplier.is_public_body.is_(True), literal(PUBLIC_BODY_REASON)))
+    for (reason, values) in sorted((reason, values) for (kind, reason), values in keys.items() if kind == "category"):
+        whens.append((func.lower(func.trim(SpendTransaction.category)).in_(values), literal(reason)))
     return case(*whens, else_=literal(None))
 
 
-def compute(session: Session) -> dict[int, YearFigures]:
-    """Every year's figures from the counted payments, in one GROUP BY by year and out-of-scope reason."""
+def compute(session: Session, start_year: int | None = None, body_id: int | None = None) -> dict[int, YearFigures]:
+    """Every year's figures (or one year's) from the counted payments, in one GROUP BY by year and reason.
+
+    The campaign's own body by default; `body_id` works out another body's the same way, for comparison.
+    """
     amount = SpendTransaction.amount_pence
     reason = reason_expression(session).label("reason")
     located = Supplier.location.in_(KNOWN_LOCATIONS)
@@ -113,17 +135,19 @@ def compute(session: Session) -> dict[int, YearFigures]:
     # "+ 0" makes every database read the table straight through: walking the year index row by row
     # to fetch each payment is several times slower on SQLite once every row is needed anyway.
     year_column = (SpendTransaction.financial_year + 0).label("year")
-    rows = session.execute(
-        counted_payments(
-            year_column, reason, SpendTransaction.import_id, func.count(), func.coalesce(func.sum(amount), 0),
-            total_where(located),
-            total_where(Supplier.location == "lancashire"),
-            total_where(Supplier.location.in_(("lancashire", "north_west"))),
-            total_where(located & Supplier.is_sme.is_(True)),
-            total_where(located & Supplier.is_vcse.is_(True)),
-            func.min(SpendTransaction.paid_on), func.max(SpendTransaction.paid_on),
-        ).group_by(year_column, reason, SpendTransaction.import_id)
-    ).all()
+    query = counted_payments(
+        year_column, reason, SpendTransaction.import_id, func.count(), func.coalesce(func.sum(amount), 0),
+        total_where(located),
+        total_where(Supplier.location == "lancashire"),
+        total_where(Supplier.location.in_(("lancashire", "north_west"))),
+        total_where(located & Supplier.is_sme.is_(True)),
+        total_where(located & Supplier.is_vcse.is_(True)),
+        func.min(SpendTransaction.paid_on), func.max(SpendTransaction.paid_on),
+        body_id=body_id,
+    ).group_by(year_column, reason, SpendTransaction.import_id)
+    if start_year is not None:
+        query = query.where(SpendTransaction.financial_year == start_year)
+    rows = session.execute(query).all()
     imports = {
         row.id: row for row in session.execute(
             select(SpendImport.id, SpendImport.created_at, SpendImport.is_demo)
@@ -156,61 +180,78 @@ def compute(session: Session) -> dict[int, YearFigures]:
     return years
 
 
-def recompute(session: Session, prepared_by: StaffUser | None = None) -> list[int]:
-    """Bring the draft figures in line with the counted payments (no commit); returns the years worked out.
+@dataclass(frozen=True)
+class Recomputed:
+    """The years the counted payments cover, and those whose draft figures moved (new years included)."""
 
-    `prepared_by` is the member of staff whose change this follows (an import or a scope rule), whom the
-    two-person rule stops approving the result. Approved figures stay as they were approved, except
-    that a year left with no counted payments loses them: there is nothing left to show.
+    years: list[int]
+    changed: list[int]
+
+
+def _note(cause: str, actor: StaffUser | None) -> dict[str, str]:
+    """One line of a draft's change history: when, who, and what they changed."""
+    return {"at": utcnow().isoformat(), "by": audit.actor_label(actor), "what": cause[:300]}
+
+
+def note_change(draft: ComputedYear, cause: str, actor: StaffUser | None) -> None:
+    """Add a change to a draft's history, which the review page shows until the year is approved again."""
+    draft.changes = [*(draft.changes or []), _note(cause, actor)][-MAX_NOTES:]
+
+
+def same_figures(draft: ComputedYear | YearFigures, other: ComputedYear | YearFigures) -> bool:
+    """Whether two sets of a year's figures say the same (when they were worked out or imported aside)."""
+    return all(getattr(draft, name) == getattr(other, name) for name in COMPARED_FIELDS)
+
+
+def recompute(session: Session, prepared_by: StaffUser | None = None, cause: str | None = None) -> Recomputed:
+    """Bring the draft figures in line with the counted payments (no commit).
+
+    A draft that moves is marked as prepared by `prepared_by`, the member of staff whose change this
+    follows, whom the two-person rule stops approving it. When its year has approved figures, `cause`
+    (the change, in words) goes into the draft's history for the review page: the public figures stay
+    as approved until a publisher approves the draft. A year left with no counted payments at all (its
+    import removed by a publisher) loses its approved figures too: there is nothing left to show.
     """
     session.flush()
     years = compute(session)
     drafts = {
         row.start_year: row for row in session.scalars(select(ComputedYear).where(ComputedYear.status == "draft"))
     }
+    approved = {row.start_year: row for row in approved_years(session)}
     now = utcnow()
+    changed = []
     for start_year, figures in years.items():
         row = drafts.pop(start_year, None)
         if row is None:
             row = ComputedYear(start_year=start_year, status="draft")
             session.add(row)
+        moved = row.id is None or not same_figures(row, figures)
         for name in FIGURE_FIELDS:
             setattr(row, name, getattr(figures, name))
         row.computed_at = now
+        if not moved:
+            continue
+        changed.append(start_year)
         if prepared_by is not None and prepared_by.is_authenticated:
             row.prepared_by_id = prepared_by.id
+        public = approved.get(start_year)
+        if public is None or same_figures(row, public):
+            row.changes = None
+        else:
+            note_change(row, cause or "The figures were worked out again from the payments", prepared_by)
     for row in drafts.values():
         session.delete(row)
-    gone = session.scalars(
-        select(ComputedYear).where(ComputedYear.status == "approved", ComputedYear.start_year.not_in(list(years)))
-    ).all()
-    for row in gone:
-        session.delete(row)
+    for start_year, row in approved.items():
+        if start_year not in years:
+            session.delete(row)
     session.flush()
-    return sorted(years)
+    return Recomputed(sorted(years), sorted(changed))
 
 
 def minimum_coverage(session: Session) -> int:
     """The coverage a share needs before it can be published, in hundredths of a per cent."""
     value = session.scalar(select(SiteState.value).where(SiteState.key == MINIMUM_KEY))
     return int(value) if value and value.isdigit() else DEFAULT_MINIMUM_BP
-
-
-@rolls_back_on_error
-def set_minimum_coverage(session: Session, basis_points: int | None, actor: StaffUser | None) -> None:
-    """Change the minimum coverage (audited); figures already approved keep the minimum they were approved under."""
-    if basis_points is None or not 0 <= basis_points <= 10_000:
-        raise FieldError("minimum", "Enter a minimum coverage between 0% and 100%, like 80")
-    before = minimum_coverage(session)
-    row = session.get(SiteState, MINIMUM_KEY)
-    if row is None:
-        session.add(SiteState(key=MINIMUM_KEY, value=str(basis_points)))
-    else:
-        row.value = str(basis_points)
-    audit.record(session, actor, "update", "setting", MINIMUM_KEY,
-                 f"Set the minimum coverage to {basis_points / 100:g}%",
-                 before={"minimum_coverage_bp": before}, after={"minimum_coverage_bp": basis_points})
-    session.commit()
 
 
 @dataclass(frozen=True)
@@ -225,41 +266,45 @@ class WorkItem:
     adds_bp: int | None
 
 
-def work_list(session: Session, start_year: int, limit: int = 50) -> tuple[list[WorkItem], YearFigures | None]:
-    """In-scope payees of a year whose location is not known, by spend, with the coverage each would add."""
-    figures = compute_year(session, start_year)
-    if figures is None:
-        return [], None
+@dataclass(frozen=True)
+class YearCoverage:
+    """A year's in-scope spend as it is now, and how much of it has a supplier whose location is known."""
+
+    start_year: int
+    in_scope_pence: int
+    classified_pence: int
+
+    @property
+    def coverage_bp(self) -> int | None:
+        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
+        return share_bp(self.classified_pence, self.in_scope_pence)
+
+
+def work_list(session: Session, start_year: int, limit: int = 50) -> tuple[list[WorkItem], YearCoverage]:
+    """In-scope payees of a year whose location is not known, by spend, with the coverage each would add.
+
+    One GROUP BY over the year's in-scope payments by payee, under the scope rules as they are now:
+    the in-scope total and coverage come from the same rows as the payees, never from a stored draft.
+    """
     amount = func.sum(SpendTransaction.amount_pence)
+    known = func.max(case((Supplier.location.in_(KNOWN_LOCATIONS), 1), else_=0))
     rows = session.execute(
         counted_payments(
             SpendTransaction.supplier_key, func.min(SpendTransaction.supplier_name), SpendTransaction.supplier_id,
-            amount, func.count(),
+            amount, func.count(), known,
         )
-        .where(
-            SpendTransaction.financial_year == start_year,
-            reason_expression(session).is_(None),
-            Supplier.id.is_(None) | (Supplier.location == "unknown"),
-        )
+        .where(SpendTransaction.financial_year == start_year, reason_expression(session).is_(None))
         .group_by(SpendTransaction.supplier_key, SpendTransaction.supplier_id)
-        .order_by(amount.desc(), SpendTransaction.supplier_key)
-        .limit(limit)
+    ).all()
+    year = YearCoverage(
+        start_year, sum(int(row[3]) for row in rows), sum(int(row[3]) for row in rows if row[5]),
     )
+    unknown = sorted((row for row in rows if not row[5]), key=lambda row: (-int(row[3]), row[0]))[:limit]
     items = [
-        WorkItem(key, name, supplier_id, int(pence), count, share_bp(int(pence), figures.in_scope_pence))
-        for key, name, supplier_id, pence, count in rows
+        WorkItem(key, name, supplier_id, int(pence), count, share_bp(int(pence), year.in_scope_pence))
+        for key, name, supplier_id, pence, count, _known in unknown
     ]
-    return items, figures
-
-
-def compute_year(session: Session, start_year: int) -> YearFigures | None:
-    """One year's figures now, from its draft row (kept current by every change that affects it)."""
-    row = session.scalar(
-        select(ComputedYear).where(ComputedYear.start_year == start_year, ComputedYear.status == "draft")
-    )
-    if row is None:
-        return None
-    return YearFigures(start_year, **{name: getattr(row, name) for name in FIGURE_FIELDS})
+    return items, year
 
 
 def draft_years(session: Session) -> list[ComputedYear]:

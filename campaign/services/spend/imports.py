@@ -288,11 +288,9 @@ def remove_import(session: Session, spend_import: SpendImport, actor: StaffUser 
                                            "status"])
     session.delete(spend_import)
     session.flush()
-    totals.recompute_years(session, prepared_by=actor)
-    audit.record(
-        session, actor, "remove", "spend_import", spend_import.id,
-        f"Removed import {spend_import.filename}: {removed} payments taken out", before=before,
-    )
+    summary = f"Removed import {spend_import.filename}: {removed} payments taken out"
+    totals.recompute_years(session, prepared_by=actor, cause=summary)
+    audit.record(session, actor, "remove", "spend_import", spend_import.id, summary, before=before)
     session.commit()
     return removed
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.models import ComputedYear, SpendImport
-from campaign.services.spend import imports, review, staging
+from campaign.models import SpendImport
+from campaign.services.spend import imports, publication, review, staging
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "opcc-spend"
 
@@ -32,7 +31,7 @@ def load_published_workbooks(session: Session, folder: Path = DATA_DIR) -> list[
         review.approve_import(session, record, None)
         loaded.append(record)
     if loaded:
-        drafts = session.scalars(select(ComputedYear.start_year).where(ComputedYear.status == "draft")).all()
-        for start_year in drafts:
-            review.approve_year(session, start_year, None)
+        for year in publication.years_to_review(session):
+            if year.needs_approval:
+                review.approve_year(session, year.draft.start_year, None)
     return loaded

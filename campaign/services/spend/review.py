@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from campaign.models import AuditEvent, ComputedYear, SpendImport, SpendTransaction, StaffUser
 from campaign.models.common import utcnow
 from campaign.services import audit
-from campaign.services.spend import coverage, totals
+from campaign.services.spend import coverage, publication, totals
 from campaign.services.validation import rolls_back_on_error
 
 
@@ -91,7 +91,9 @@ def approve_import(session: Session, record: SpendImport, actor: StaffUser | Non
     record.approved_by_id = actor.id if actor is not None else None
     record.approved_at = utcnow()
     importer = session.get(StaffUser, record.imported_by_id) if record.imported_by_id else None
-    totals.recompute_years(session, prepared_by=importer)
+    correction = " (a correction)" if record.replaces_id else ""
+    cause = f"Imported {record.filename}{correction}, approved by {audit.actor_label(actor)}"
+    totals.recompute_years(session, prepared_by=importer, cause=cause)
     audit.record(session, actor, "approve", "spend_import", record.id, summary,
                  after=audit.snapshot(record, ["status", "replaces_id"]))
     session.commit()
@@ -99,32 +101,31 @@ def approve_import(session: Session, record: SpendImport, actor: StaffUser | Non
 
 @rolls_back_on_error
 def approve_year(session: Session, start_year: int, actor: StaffUser | None) -> ComputedYear:
-    """Publish a year's draft figures: the public pages show them, with their coverage, from now on."""
-    draft = session.scalar(
-        select(ComputedYear).where(ComputedYear.start_year == start_year, ComputedYear.status == "draft")
-    )
-    if draft is None:
+    """Publish a year's draft figures under the minimum coverage set now: the public pages show them from now on."""
+    review = publication.review_of(session, start_year)
+    if review is None:
         raise ReviewError("There are no figures for that year to approve", 404)
     _check_publisher(actor)
+    if not review.needs_approval:
+        raise ReviewError(f"The public figures for {review.label} are already these: there is nothing to approve", 409)
+    draft = review.draft
     _check_not_own(actor, draft.prepared_by_id, "figures that follow your own change")
-    approved = session.scalar(
-        select(ComputedYear).where(ComputedYear.start_year == start_year, ComputedYear.status == "approved")
-    )
-    before = audit.snapshot(approved, [*coverage.FIGURE_FIELDS, "minimum_coverage_bp"]) if approved else None
+    approved = review.approved
+    fields = [*coverage.FIGURE_FIELDS, "minimum_coverage_bp"]
+    before = audit.snapshot(approved, fields) if approved else None
     if approved is None:
         approved = ComputedYear(start_year=start_year, status="approved")
         session.add(approved)
     for name in (*coverage.FIGURE_FIELDS, "prepared_by_id", "computed_at"):
         setattr(approved, name, getattr(draft, name))
-    approved.minimum_coverage_bp = coverage.minimum_coverage(session)
+    approved.minimum_coverage_bp = review.minimum_bp
     approved.approved_by_id = actor.id if actor is not None else None
     approved.approved_at = utcnow()
+    draft.changes = None
     session.flush()
     totals.apply_approved(session)
-    audit.record(
-        session, actor, "approve", "computed_year", approved.id, f"Approved the figures for {approved.label}",
-        before=before, after=audit.snapshot(approved, [*coverage.FIGURE_FIELDS, "minimum_coverage_bp"]),
-    )
+    audit.record(session, actor, "approve", "computed_year", approved.id, f"Approved the figures for {approved.label}",
+                 before=before, after=audit.snapshot(approved, fields))
     session.commit()
     return approved
 
@@ -132,17 +133,3 @@ def approve_year(session: Session, start_year: int, actor: StaffUser | None) -> 
 def waiting_imports(session: Session) -> list[SpendImport]:
     """Imports waiting for approval, oldest first."""
     return list(session.scalars(select(SpendImport).where(SpendImport.status == "draft").order_by(SpendImport.id)))
-
-
-def years_to_review(session: Session) -> list[tuple[ComputedYear, ComputedYear | None]]:
-    """Each year's draft figures beside what the public sees now (None when never approved), newest first."""
-    approved = {row.start_year: row for row in coverage.approved_years(session)}
-    return [(draft, approved.get(draft.start_year)) for draft in coverage.draft_years(session)]
-
-
-def differs(draft: ComputedYear, approved: ComputedYear | None) -> bool:
-    """Whether the draft says something other than the public figures."""
-    if approved is None:
-        return True
-    return any(getattr(draft, name) != getattr(approved, name) for name in coverage.FIGURE_FIELDS
-               if name != "last_imported_at")

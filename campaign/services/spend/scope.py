@@ -64,12 +64,10 @@ def add_rule(session: Session, kind: str, value: str, reason: str, note: str, ac
                      created_by_id=actor.id if actor is not None and actor.is_authenticated else None)
     session.add(rule)
     session.flush()
-    audit.record(
-        session, actor, "create", "scope_rule", rule.id,
-        f"Left out of scope ({SCOPE_REASONS[reason]}): {KINDS[kind].lower()} {value}",
-        after=audit.snapshot(rule, ["kind", "value", "reason", "note"]),
-    )
-    coverage.recompute(session, prepared_by=actor)
+    summary = f"Left out of scope ({SCOPE_REASONS[reason]}): {KINDS[kind].lower()} {value}"
+    audit.record(session, actor, "create", "scope_rule", rule.id, summary,
+                 after=audit.snapshot(rule, ["kind", "value", "reason", "note"]))
+    coverage.recompute(session, prepared_by=actor, cause=summary)
     session.commit()
     return rule
 
@@ -80,8 +78,8 @@ def remove_rule(session: Session, rule: ScopeRule, actor: StaffUser | None) -> N
     before = audit.snapshot(rule, ["kind", "value", "reason", "note"])
     session.delete(rule)
     session.flush()
-    audit.record(session, actor, "delete", "scope_rule", rule.id,
-                 f"Brought back into scope: {KINDS[rule.kind].lower()} {rule.value}", before=before)
-    coverage.recompute(session, prepared_by=actor)
+    summary = f"Brought back into scope: {KINDS[rule.kind].lower()} {rule.value}"
+    audit.record(session, actor, "delete", "scope_rule", rule.id, summary, before=before)
+    coverage.recompute(session, prepared_by=actor, cause=summary)
     session.commit()
 

@@ -305,11 +305,11 @@ def save(session: Session, data: bytes, filename: str, actor: StaffUser | None) 
             before=before, after=audit.snapshot(supplier, suppliers.FIELDS),
         )
     linked = sum(suppliers.link_payments(session, key, supplier_id) for key, supplier_id in keys)
-    totals.recompute_years(session)
+    summary = (f"Uploaded {filename}: {result.count('add')} suppliers added, {result.count('change')} changed, "
+               f"{linked} payments matched")
+    totals.recompute_years(session, prepared_by=actor, cause=summary)
     audit.record(
-        session, actor, "upload", "supplier", None,
-        f"Uploaded {filename}: {result.count('add')} suppliers added, {result.count('change')} changed, "
-        f"{linked} payments matched"[:300],
+        session, actor, "upload", "supplier", None, summary[:300],
         after={"file": filename, "added": result.count("add"), "changed": result.count("change"), "payments": linked},
     )
     session.commit()

@@ -157,12 +157,10 @@ def create(session: Session, values: dict[str, Any], actor: StaffUser | None) ->
         session.rollback()
         raise FieldError("name", "That supplier was added to the register a moment ago by someone else") from None
     linked = link_payments(session, supplier.name_key, supplier.id)
-    totals.recompute_years(session)
-    audit.record(
-        session, actor, "create", "supplier", supplier.id,
-        f"Added supplier {supplier.name} ({LOCATION_LABELS[supplier.location]}); matched {linked} payments"[:300],
-        after=audit.snapshot(supplier, FIELDS),
-    )
+    summary = f"Added supplier {supplier.name} ({LOCATION_LABELS[supplier.location]}); matched {linked} payments"
+    totals.recompute_years(session, prepared_by=actor, cause=summary)
+    audit.record(session, actor, "create", "supplier", supplier.id, summary[:300],
+                 after=audit.snapshot(supplier, FIELDS))
     session.commit()
     return supplier
 
@@ -176,16 +174,14 @@ def update(session: Session, supplier: Supplier, values: dict[str, Any], actor: 
         setattr(supplier, key, value)
     session.flush()
     link_payments(session, supplier.name_key, supplier.id)
-    totals.recompute_years(session)
+    summary = f"Changed supplier {supplier.name} ({LOCATION_LABELS[supplier.location]})"
+    totals.recompute_years(session, prepared_by=actor, cause=summary)
     action = "override_location" if supplier.location_overridden and (
         before["location"] != supplier.location or before["council_area"] != supplier.council_area
         or before["needs_confirmation"] != supplier.needs_confirmation
     ) else "update"
-    audit.record(
-        session, actor, action, "supplier", supplier.id,
-        f"Changed supplier {supplier.name} ({LOCATION_LABELS[supplier.location]})"[:300],
-        before=before, after=audit.snapshot(supplier, FIELDS),
-    )
+    audit.record(session, actor, action, "supplier", supplier.id, summary[:300],
+                 before=before, after=audit.snapshot(supplier, FIELDS))
     session.commit()
 
 
@@ -248,12 +244,10 @@ def _add_alias(session: Session, key: str, name: str, supplier: Supplier, actor:
     except IntegrityError:
         raise FieldError(None, "That name was matched to a supplier a moment ago by someone else") from None
     linked = link_payments(session, key, supplier.id)
-    totals.recompute_years(session)
-    audit.record(
-        session, actor, "match", "supplier", supplier.id,
-        f"Matched '{name}' to {supplier.name}: {linked} payments"[:300],
-        after={"alias": name, "supplier": supplier.name, "payments": linked},
-    )
+    summary = f"Matched '{name}' to {supplier.name}: {linked} payments"
+    totals.recompute_years(session, prepared_by=actor, cause=summary)
+    audit.record(session, actor, "match", "supplier", supplier.id, summary[:300],
+                 after={"alias": name, "supplier": supplier.name, "payments": linked})
     session.commit()
     return supplier
 

@@ -48,6 +48,7 @@ class RecomputeResult:
     """Which years the draft figures cover, and which rows of the spend-by-year table changed or were left."""
 
     updated: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)  # years whose draft figures moved
     removed: list[int] = field(default_factory=list)
     documented: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -153,10 +154,15 @@ def apply_approved(session: Session, result: RecomputeResult | None = None) -> R
     return result
 
 
-def recompute_years(session: Session, prepared_by: StaffUser | None = None) -> RecomputeResult:
-    """Work out every year's draft figures again, and keep the table in line with the approved ones (no commit)."""
-    result = RecomputeResult(updated=coverage.recompute(session, prepared_by))
-    return apply_approved(session, result)
+def recompute_years(
+    session: Session, prepared_by: StaffUser | None = None, cause: str | None = None,
+) -> RecomputeResult:
+    """Work out every year's draft figures again, and keep the table in line with the approved ones (no commit).
+
+    `prepared_by` made the change and `cause` says what it was (see coverage.recompute).
+    """
+    recomputed = coverage.recompute(session, prepared_by, cause)
+    return apply_approved(session, RecomputeResult(updated=recomputed.years, changed=recomputed.changed))
 
 
 @rolls_back_on_error
