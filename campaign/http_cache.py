@@ -15,14 +15,15 @@ per content version and kept (`per_version`), so rendering afresh costs little m
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_login import COOKIE_NAME
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags, unquote_etag
 
@@ -127,6 +128,21 @@ def per_version(key: Hashable, compute: Callable[[], T]) -> T:
     the value. The app's settings need not be in it: each app keeps its own.
     """
     return current_app.extensions["page_cache"].remember(_request_version(), (_uk_day(), key), compute)
+
+
+def fragment_per_version(key: Hashable, caller: Callable[[], Markup]) -> Markup:
+    """A part of a public page, rendered once per content version: `{% call per_version(key) %}...{% endcall %}`.
+
+    Only for a part that is the same for every visitor (no form token, no message for one person). The key
+    names the part and whatever else its output depends on besides the content (the search it shows, say);
+    where the site is mounted is added here, for its links. A template never runs a query, so when the view
+    has not read the content version the part is rendered afresh and not kept.
+    """
+    version = request.environ.get(VERSION)
+    if version is None:
+        return caller()
+    fragment_key = (_uk_day(), "fragment", request.script_root, key)
+    return current_app.extensions["page_cache"].remember(version, fragment_key, caller)
 
 
 def _request_version() -> str:

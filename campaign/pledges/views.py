@@ -212,11 +212,14 @@ def wall_page():
     if not form.validate():
         return render_template("pledges/wall.html", result=None, **context), 400
     query, hold = form.query(page), _hold_unreviewed()
-    result = per_version(("wall", query, hold), lambda: wall.search(db.session, query, hold))
+    key = ("wall", query, hold)
+    result = per_version(key, lambda: wall.search(db.session, query, hold))
     if page > result.pages:
         abort(404)
     args = {key: value for key, value in request.args.items() if key != "page" and value and key in form._fields}
-    return render_template("pledges/wall.html", result=result, query=query, args=args, **context)
+    # The rendered results are kept as the results are, and also depend on the query their page links carry.
+    results_key = (*key, tuple(args.items()))
+    return render_template("pledges/wall.html", result=result, query=query, args=args, results_key=results_key, **context)
 
 
 def _wall_areas() -> dict:

@@ -34,20 +34,22 @@ IMAGE_CACHE_SECONDS = 300  # 5 minutes: how long a removed image may stay in a c
 def home():
     """The campaign's front page."""
     hold = pledge_rules.hold_unreviewed(current_app.config)
-    return render_template("public/home.html", **per_version(("home", hold), lambda: _home(hold)))
+    key = ("home", hold)
+    return render_template("public/home.html", content_key=key, **per_version(key, lambda: _home(hold)))
 
 
 def _home(hold_unreviewed: bool) -> dict:
     """What the front page shows: the same for every visitor until public content changes."""
+    shown = figures.headline(db.session)
     return dict(
-        figures=figures.headline(db.session),
+        figures=shown,
         pledge_wording=PLEDGE_WORDING.format(organisation="(your organisation)"),
         pledge_source=PLEDGE_SOURCE,
         quotes=detached_copies(content.supplier_quotes(db.session)),
         case_studies=detached_copies(content.published_case_studies(db.session)),
         hashtag_posts=detached_copies(hashtags.approved_hashtag_posts(db.session, limit=3)),
         wall=wall.summary(db.session, hold_unreviewed),
-        **sharing.for_home(db.session),
+        **sharing.for_home(db.session, shown),
     )
 
 
@@ -83,11 +85,13 @@ def case_study(slug: str):
 def figures_page():
     """Every headline figure with its source, and spend year by year."""
     newer, checked_on = current_app.config["FIGURES_NEWER_PUBLISHED"], current_app.config["FIGURES_CHECKED_ON"]
+    key = ("figures", newer, checked_on)
     return render_template(
         "public/figures.html",
         # The page cache keeps a copy for one UK day at most, so the printed date stays true.
         printed_on=datetime.now(UK).date(),
-        **per_version(("figures", newer, checked_on), lambda: _figures(newer, checked_on)),
+        content_key=key,
+        **per_version(key, lambda: _figures(newer, checked_on)),
     )
 
 
@@ -100,7 +104,7 @@ def _figures(newer_published: bool, checked_on: date | None) -> dict:
         years=years,
         charts=content.spend_charts(years),
         sources=figures.sources(shown, years),
-        status=figures.status(db.session, newer_published, checked_on),
+        status=figures.status(db.session, newer_published, checked_on, years),
         computed_spend=detached_copies(coverage.approved_years(db.session)),
         scope_reasons=SCOPE_REASONS,
         self_reported=checkin_figures.self_reported(db.session),  # kept apart from the OPCC's own figures

@@ -93,10 +93,16 @@ class FiguresStatus:
     checked_on: date | None
 
 
-def status(session: Session, newer_published: bool = False, checked_on: date | None = None) -> FiguresStatus:
-    """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed."""
+def status(
+    session: Session, newer_published: bool = False, checked_on: date | None = None,
+    years: list[FinancialYear] | None = None,
+) -> FiguresStatus:
+    """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed.
+
+    A page that already has the financial years passes them, so they are not read twice.
+    """
     figures = session.scalars(select(HeadlineFigure).where(HeadlineFigure.published.is_(True))).all()
-    years = yearly_spend(session)
+    years = yearly_spend(session) if years is None else years
     published = [row.published_on for row in [*figures, *years] if row.published_on]
     changed = [row.updated_at for row in [*figures, *years] if row.updated_at]
     return FiguresStatus(
