@@ -41,12 +41,14 @@ class PageCache:
 
     Bounded by total size, least recently used first out, so a flood of distinct search
     URLs cannot grow a worker's memory. Values worked out from public content are kept beside
-    the pages, bounded by their number, and dropped with them.
+    the pages, bounded by their number, and dropped with them: a search of the wall keeps three
+    (its page of pledges, and their HTML and the filters' HTML: about 100 KB together), so even
+    a flood of searches keeps them to about 10 MB.
     """
 
     check_seconds: float
     max_bytes: int = 16 * 1024 * 1024
-    max_values: int = 1024
+    max_values: int = 256
     version: str | None = None
     checked_at: float = 0.0
     size: int = 0
