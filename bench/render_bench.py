@@ -86,7 +86,8 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=200, help="renders of each page to time")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database from the last run")
     parser.add_argument("--profile", metavar="PATH", help="profile the renders of this page with cProfile instead")
-    parser.add_argument("--after-change", action="store_true", help="with --profile: a content change before each render")
+    parser.add_argument("--after-change", action="store_true",
+                        help="with --profile: a content change before each render")
     args = parser.parse_args()
 
     if not args.skip_seed:
@@ -152,7 +153,8 @@ def main() -> None:
         print(f"{path:<18}{now.median_ms:>10.2f}{now.p90_ms:>8.2f}{now.cpu_ms:>8.2f}{now.statements:>5} | "
               f"{changed.median_ms:>12.2f}{changed.p90_ms:>7.2f}{changed.cpu_ms:>7.2f}{changed.statements:>5} | "
               f"{TARGET_MS:.0f} ms {met}")
-    print(f"{FLOOR + ' (floor)':<18}{floor.median_ms:>10.2f}{floor.p90_ms:>8.2f}{floor.cpu_ms:>8.2f}{floor.statements:>5} |")
+    print(f"{FLOOR + ' (floor)':<18}{floor.median_ms:>10.2f}{floor.p90_ms:>8.2f}{floor.cpu_ms:>8.2f}"
+          f"{floor.statements:>5} |")
 
 
 if __name__ == "__main__":

@@ -106,8 +106,8 @@ def test_the_first_render_after_a_change_does_not_grow_with_the_content(app, db,
     for more in (0, 1):
         if more:
             bulk_live(db, 40, start=1000)
-            db.session.add(Quote(slug="another-quote", text="Another quote", attribution="A supplier", source_text="A source",
-                                 published=True, is_supplier=True, position=9))
+            db.session.add(Quote(slug="another-quote", text="Another quote", attribution="A supplier",
+                                 source_text="A source", published=True, is_supplier=True, position=9))
             db.session.commit()
         a_content_change(db)
         with statements_run(app, db.engine) as (run, _):
@@ -170,8 +170,8 @@ def test_kept_values_last_one_version_and_keep_to_their_number():
 
 
 def test_detached_copies_keep_the_columns_and_never_query(app, db, everything):
-    [study] = detached_copies(db.session.scalars(select(HashtagPost)).all())
+    [post] = detached_copies(db.session.scalars(select(HashtagPost)).all())
     with statements_run(app, db.engine) as (run, _):
-        assert study.author_username == "amy" and study.text == "Backing local"
+        assert post.author_username == "amy" and post.text == "Backing local"
     assert run == []
-    assert study not in db.session
+    assert post not in db.session

@@ -212,14 +212,16 @@ def wall_page():
     if not form.validate():
         return render_template("pledges/wall.html", result=None, **context), 400
     query, hold = form.query(page), _hold_unreviewed()
-    key = ("wall", query, hold)
-    result = per_version(key, lambda: wall.search(db.session, query, hold))
+    search_key = ("wall", query, hold)
+    result = per_version(search_key, lambda: wall.search(db.session, query, hold))
     if page > result.pages:
         abort(404)
     args = {key: value for key, value in request.args.items() if key != "page" and value and key in form._fields}
     # The rendered results are kept as the results are, and also depend on the query their page links carry.
-    results_key = (*key, tuple(args.items()))
-    return render_template("pledges/wall.html", result=result, query=query, args=args, results_key=results_key, **context)
+    results_key = (*search_key, tuple(args.items()))
+    return render_template(
+        "pledges/wall.html", result=result, query=query, args=args, results_key=results_key, **context
+    )
 
 
 def _wall_areas() -> dict:
@@ -245,7 +247,7 @@ def organisation(slug: str):
 
 
 def _organisation(slug: str, hold_unreviewed: bool) -> dict | None:
-    """What a live pledge's page shows (None if it has none): the same for every visitor until public content changes."""
+    """What a live pledge's page shows (None if not live): the same for every visitor until public content changes."""
     pledge = wall.organisation(db.session, slug, hold_unreviewed)
     if pledge is None:
         return None

@@ -86,7 +86,8 @@ def campaign_card(session: Session, headline: list[figures.DisplayFigure] | None
     A page that already has the headline figures passes them, so they are not worked out twice.
     """
     # A computed figure with no data yet reads "not known": the next one leads instead.
-    shown = [figure for figure in (figures.headline(session) if headline is None else headline) if figure.value is not None]
+    headline = figures.headline(session) if headline is None else headline
+    shown = [figure for figure in headline if figure.value is not None]
     if not shown:
         return CardSpec(
             kind="campaign",
