@@ -146,8 +146,8 @@ def _static_hash(filename: str) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Versioned static URLs, the values every template may use, and the filters."""
-    from campaign import formatting
+    """Versioned static URLs, the values every template may use, the filters, and parts kept per content version."""
+    from campaign import formatting, http_cache
     from campaign.services import text
     from campaign.services.content import contact
     from campaign.social.views import uk_datetime
@@ -168,6 +168,7 @@ def register_template_helpers(app: Flask) -> None:
 
     formatting.register(app)
     app.add_template_filter(uk_datetime)
+    app.add_template_global(http_cache.fragment_per_version, "per_version")
     # Every value a template prints loses invisible format characters, rows stored before the rule included.
     app.jinja_env.finalize = text.without_invisibles
 

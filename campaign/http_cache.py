@@ -8,18 +8,22 @@ request context, session or hooks. Browsers and shared caches may keep a page br
 serve it stale while they revalidate; a matching ETag gets a 304 without rendering.
 
 Anyone with a session cookie, who might see a message meant only for them, always gets a
-freshly rendered private copy.
+freshly rendered private copy. What such a render needs from the database is worked out once
+per content version and kept (`per_version`), so rendering afresh costs little more than the template.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, make_response, request
 from flask_login import COOKIE_NAME
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags, unquote_etag
 
@@ -29,10 +33,13 @@ from campaign.services.cache import PageCache, content_committed, install
 
 # Set in the WSGI environ by a view whose response every anonymous visitor may share.
 SHAREABLE = "campaign.shareable_version"
+# The content version as this request first read it, so a page that needs it often reads it once.
+VERSION = "campaign.content_version"
 # Response headers a 304 leaves out: they describe a body it does not send.
 BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding"})
 # What a cached page may vary by: the cookie (only anonymous visitors use the cache) and the encoding (in the key).
 CACHEABLE_VARY = frozenset({"", "cookie", "accept-encoding"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,7 @@ def public_page(view):
 
         # Read the version before rendering: a page kept under it can then only be older than the
         # content it names, and a newer version is never served an older page.
-        version = current_app.extensions["page_cache"].current_version(db.session)
+        version = _request_version()
         response = make_response(view(*args, **kwargs))
         if response.status_code != 200 or response.direct_passthrough:
             return response
@@ -112,6 +119,38 @@ def public_page(view):
 
     wrapper.is_public_page = True  # so the tests can find every public page
     return wrapper
+
+
+def per_version(key: Hashable, compute: Callable[[], T]) -> T:
+    """What a public page shows, worked out once per content version (and UK day) in this process, then kept.
+
+    For plain values only, the same for every visitor: the key names the page and every argument that changes
+    the value. The app's settings need not be in it: each app keeps its own.
+    """
+    return current_app.extensions["page_cache"].remember(_request_version(), (_uk_day(), key), compute)
+
+
+def fragment_per_version(key: Hashable, caller: Callable[[], Markup]) -> Markup:
+    """A part of a public page, rendered once per content version: `{% call per_version(key) %}...{% endcall %}`.
+
+    Only for a part that is the same for every visitor (no form token, no message for one person). The key
+    names the part and whatever else its output depends on besides the content (the search it shows, say);
+    where the site is mounted is added here, for its links. A template never runs a query, so when the view
+    has not read the content version the part is rendered afresh and not kept.
+    """
+    version = request.environ.get(VERSION)
+    if version is None:
+        return caller()
+    fragment_key = (_uk_day(), "fragment", request.script_root, key)
+    return current_app.extensions["page_cache"].remember(version, fragment_key, caller)
+
+
+def _request_version() -> str:
+    """The content version, read at most once per request (and at most once every CACHE_CHECK_SECONDS)."""
+    version = request.environ.get(VERSION)
+    if version is None:
+        version = request.environ[VERSION] = current_app.extensions["page_cache"].current_version(db.session)
+    return version
 
 
 class PageCacheMiddleware:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, inspect
 from sqlalchemy.types import TypeDecorator
+
+Row = TypeVar("Row")
 
 
 def utcnow() -> datetime:
@@ -53,3 +57,16 @@ class PublicContent:
 def is_public(model: type) -> bool:
     """Whether a mapped class is declared as shown on public pages."""
     return bool(getattr(model, "__public__", False))
+
+
+def detached_copies(rows: Iterable[Row]) -> list[Row]:
+    """Copies of rows that belong to no session, to keep between requests and read from any thread.
+
+    Each copy has the row's column values (deferred ones left out) and no relationships, so reading
+    it never runs a query, and a change made to the row later in its session never reaches it.
+    """
+    copies = []
+    for row in rows:
+        columns = [attr.key for attr in inspect(type(row)).column_attrs if not attr.deferred]
+        copies.append(type(row)(**{key: getattr(row, key) for key in columns}))
+    return copies

@@ -7,7 +7,8 @@ from flask import abort, current_app, make_response, redirect, render_template, 
 from campaign.channels import send_after_commit
 from campaign.extensions import db, limiter
 from campaign.formatting import long_date
-from campaign.http_cache import public_page
+from campaign.http_cache import per_version, public_page
+from campaign.models.common import detached_copies
 from campaign.models.pledges import COMMITMENTS
 from campaign.pledges import badge, bp
 from campaign.pledges.forms import (
@@ -205,42 +206,57 @@ def wall_page():
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    counts = wall.area_counts(db.session)
-    context = {
-        "form": form,
-        "counts": counts,
-        "map": wall.area_map(counts),
-        "total": sum(count.count for count in counts),
-        "commitments": COMMITMENTS,
-        "demo": any(count.demo for count in counts),
-    }
+    context = {"form": form, "commitments": COMMITMENTS, **per_version("wall areas", _wall_areas)}
     if not form.validate():
         return render_template("pledges/wall.html", result=None, **context), 400
-    query = form.query(page)
-    result = wall.search(db.session, query, _hold_unreviewed())
+    query, hold = form.query(page), _hold_unreviewed()
+    search_key = ("wall", query, hold)
+    result = per_version(search_key, lambda: wall.search(db.session, query, hold))
     if page > result.pages:
         abort(404)
     args = {key: value for key, value in request.args.items() if key != "page" and value and key in form._fields}
-    return render_template("pledges/wall.html", result=result, query=query, args=args, **context)
+    # The rendered results are kept as the results are, and also depend on the query their page links carry.
+    results_key = (*search_key, tuple(args.items()))
+    return render_template(
+        "pledges/wall.html", result=result, query=query, args=args, results_key=results_key, **context
+    )
 
+
+def _wall_areas() -> dict:
+    """The wall's counts by area, its map and its total: the same for every visitor until public content changes."""
+    counts = wall.area_counts(db.session)
+    return {
+        "counts": counts,
+        "map": wall.area_map(counts),
+        "total": sum(count.count for count in counts),
+        "demo": any(count.demo for count in counts),
+    }
 
 
 @bp.route("/pledges/<slug>")
 @public_page
 def organisation(slug: str):
     """One organisation's pledge, with share links and its badge."""
-    pledge = wall.organisation(db.session, slug, _hold_unreviewed())
-    if pledge is None:
+    hold = _hold_unreviewed()
+    shown = per_version(("organisation", slug, hold), lambda: _organisation(slug, hold))
+    if shown is None:
         abort(404)
+    return render_template("pledges/organisation.html", **shown)
+
+
+def _organisation(slug: str, hold_unreviewed: bool) -> dict | None:
+    """What a live pledge's page shows (None if not live): the same for every visitor until public content changes."""
+    pledge = wall.organisation(db.session, slug, hold_unreviewed)
+    if pledge is None:
+        return None
     page_url = urls.absolute_url("pledges.organisation", slug=slug)
-    return render_template(
-        "pledges/organisation.html",
+    return dict(
         pledge=pledge,
         wording=common.wording(pledge.name),
         **sharing.for_organisation(db.session, slug, [key for key, _ in pledge.commitments]),
         snippet=badge.snippet(page_url, urls.absolute_url("pledges.badge_png", slug=slug), pledge.name),
         badge_size=(badge.WIDTH, badge.HEIGHT),
-        reports=checkin_reports.approved_by_slug(db.session, slug),  # the yearly check-in
+        reports=detached_copies(checkin_reports.approved_by_slug(db.session, slug)),  # the yearly check-in
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import abort, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user
@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from campaign.extensions import db
 from campaign.formatting import UK
-from campaign.http_cache import public_page
+from campaign.http_cache import per_version, public_page
+from campaign.models.common import detached_copies
 from campaign.models.spend import SCOPE_REASONS
 from campaign.public import bp
 from campaign.services import images
@@ -32,16 +33,23 @@ IMAGE_CACHE_SECONDS = 300  # 5 minutes: how long a removed image may stay in a c
 @public_page
 def home():
     """The campaign's front page."""
-    return render_template(
-        "public/home.html",
-        figures=figures.headline(db.session),
+    hold = pledge_rules.hold_unreviewed(current_app.config)
+    key = ("home", hold)
+    return render_template("public/home.html", content_key=key, **per_version(key, lambda: _home(hold)))
+
+
+def _home(hold_unreviewed: bool) -> dict:
+    """What the front page shows: the same for every visitor until public content changes."""
+    shown = figures.headline(db.session)
+    return dict(
+        figures=shown,
         pledge_wording=PLEDGE_WORDING.format(organisation="(your organisation)"),
         pledge_source=PLEDGE_SOURCE,
-        quotes=content.supplier_quotes(db.session),
-        case_studies=content.published_case_studies(db.session),
-        hashtag_posts=hashtags.approved_hashtag_posts(db.session, limit=3),
-        wall=wall.summary(db.session, pledge_rules.hold_unreviewed(current_app.config)),
-        **sharing.for_home(db.session),
+        quotes=detached_copies(content.supplier_quotes(db.session)),
+        case_studies=detached_copies(content.published_case_studies(db.session)),
+        hashtag_posts=detached_copies(hashtags.approved_hashtag_posts(db.session, limit=3)),
+        wall=wall.summary(db.session, hold_unreviewed),
+        **sharing.for_home(db.session, shown),
     )
 
 
@@ -76,19 +84,28 @@ def case_study(slug: str):
 @public_page
 def figures_page():
     """Every headline figure with its source, and spend year by year."""
-    years = figures.yearly_spend(db.session)
-    shown = figures.headline(db.session)
-    config = current_app.config
+    newer, checked_on = current_app.config["FIGURES_NEWER_PUBLISHED"], current_app.config["FIGURES_CHECKED_ON"]
+    key = ("figures", newer, checked_on)
     return render_template(
         "public/figures.html",
+        # The page cache keeps a copy for one UK day at most, so the printed date stays true.
+        printed_on=datetime.now(UK).date(),
+        content_key=key,
+        **per_version(key, lambda: _figures(newer, checked_on)),
+    )
+
+
+def _figures(newer_published: bool, checked_on: date | None) -> dict:
+    """What the figures page shows: the same for every visitor until public content changes."""
+    years = detached_copies(figures.yearly_spend(db.session))
+    shown = figures.headline(db.session)
+    return dict(
         figures=shown,
         years=years,
         charts=content.spend_charts(years),
         sources=figures.sources(shown, years),
-        status=figures.status(db.session, config["FIGURES_NEWER_PUBLISHED"], config["FIGURES_CHECKED_ON"]),
-        # The page cache keeps a copy for one UK day at most, so the printed date stays true.
-        printed_on=datetime.now(UK).date(),
-        computed_spend=coverage.approved_years(db.session),
+        status=figures.status(db.session, newer_published, checked_on, years),
+        computed_spend=detached_copies(coverage.approved_years(db.session)),
         scope_reasons=SCOPE_REASONS,
         self_reported=checkin_figures.self_reported(db.session),  # kept apart from the OPCC's own figures
         **sharing.for_figures(db.session, shown),

@@ -6,6 +6,10 @@ insert, update or delete of its table run through the session. Each process keep
 pages keyed by that token and looks the token up at most once every CACHE_CHECK_SECONDS,
 so a change shows at once on the instance that made it and within that time on the others.
 Losing the cache is always safe: pages are simply rendered again.
+
+The same cache also keeps values worked out from public content (the figures, the counts by
+area, a page of the wall), so a page rendered afresh, for a visitor with a session or the first
+visitor after a change, does not work them out again until the version changes.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from blinker import Namespace
 from sqlalchemy import event, select, update
@@ -26,6 +32,7 @@ from campaign.models import SiteState
 from campaign.models.common import is_public
 
 VERSION_KEY = "content_version"
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,15 +40,20 @@ class PageCache:
     """Rendered pages for one process, valid while the content version stays the same.
 
     Bounded by total size, least recently used first out, so a flood of distinct search
-    URLs cannot grow a worker's memory.
+    URLs cannot grow a worker's memory. Values worked out from public content are kept beside
+    the pages, bounded by their number, and dropped with them: a search of the wall keeps three
+    (its page of pledges, and their HTML and the filters' HTML: about 100 KB together), so even
+    a flood of searches keeps them to about 10 MB.
     """
 
     check_seconds: float
     max_bytes: int = 16 * 1024 * 1024
+    max_values: int = 256
     version: str | None = None
     checked_at: float = 0.0
     size: int = 0
     pages: OrderedDict = field(default_factory=OrderedDict)
+    values: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def is_fresh(self) -> bool:
@@ -55,10 +67,30 @@ class PageCache:
         version = session.scalar(select(SiteState.value).where(SiteState.key == VERSION_KEY)) or "0"
         with self.lock:
             if version != self.version:
-                self.pages.clear()
-                self.size = 0
+                self._clear()
             self.version, self.checked_at = version, time.monotonic()
         return version
+
+    def remember(self, version: str, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value of `compute()` at this content version: worked out once per version, then kept.
+
+        The caller reads the version before computing, so a kept value is never older than the version
+        it is kept under. Only plain values belong here (never rows attached to a session), and nothing
+        that differs from one visitor to another.
+        """
+        with self.lock:
+            entry = self.values.get(key)
+            if entry is not None and entry[0] == version:
+                self.values.move_to_end(key)
+                return entry[1]
+        value = compute()
+        with self.lock:
+            if version == self.version:  # else this process has already moved past that version
+                self.values[key] = (version, value)
+                self.values.move_to_end(key)
+                while len(self.values) > self.max_values:
+                    self.values.popitem(last=False)
+        return value
 
     def has(self, key: str) -> bool:
         """Whether a page is kept for this key (at whatever version)."""
@@ -91,8 +123,12 @@ class PageCache:
         """Drop everything, so the next request reads the version again."""
         with self.lock:
             self.version = None
-            self.pages.clear()
-            self.size = 0
+            self._clear()
+
+    def _clear(self) -> None:
+        self.pages.clear()
+        self.values.clear()
+        self.size = 0
 
 
 def public_tables() -> frozenset[str]:

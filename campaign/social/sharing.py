@@ -49,8 +49,8 @@ def card_meta(spec: cards.CardSpec, endpoint: str, **values: Any) -> dict[str, s
     return {"image": absolute_url(endpoint, v=spec.key, **values), "image_alt": spec.alt}
 
 
-def for_home(session: Session) -> dict[str, Any]:
-    """The home page's share links and card (the campaign card)."""
+def for_home(session: Session, shown: list[DisplayFigure] | None = None) -> dict[str, Any]:
+    """The home page's share links and card (the campaign card, led by the headline figures `shown`, if given)."""
     return {
         "share": panel(
             absolute_url("public.home"),
@@ -58,7 +58,7 @@ def for_home(session: Session) -> dict[str, Any]:
             "Backing Lancashire",
             heading="Share Backing Lancashire",
         ),
-        "meta": card_meta(cards.campaign_card(session), "social.campaign_card"),
+        "meta": card_meta(cards.campaign_card(session, shown), "social.campaign_card"),
     }
 
 
@@ -75,7 +75,7 @@ def for_figures(session: Session, shown: list[DisplayFigure]) -> dict[str, Any]:
         "share": panel(
             absolute_url("public.figures_page"), text, "Backing Lancashire: the figures", heading="Share these figures"
         ),
-        "meta": card_meta(cards.campaign_card(session), "social.campaign_card"),
+        "meta": card_meta(cards.campaign_card(session, shown), "social.campaign_card"),
     }
 
 

@@ -94,13 +94,17 @@ class FiguresStatus:
     newest_is_computed: bool = False  # the newest are figures worked out from payments, dated by their approval
 
 
-def status(session: Session, newer_published: bool = False, checked_on: date | None = None) -> FiguresStatus:
+def status(
+    session: Session, newer_published: bool = False, checked_on: date | None = None,
+    years: list[FinancialYear] | None = None,
+) -> FiguresStatus:
     """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed.
 
     A year computed from published payments counts as published on the day a publisher approved it.
+    A page that already has the financial years passes them, so they are not read twice.
     """
     figures = session.scalars(select(HeadlineFigure).where(HeadlineFigure.published.is_(True))).all()
-    years = yearly_spend(session)
+    years = yearly_spend(session) if years is None else years
     published = [row.published_on for row in [*figures, *years] if row.published_on]
     changed = [row.updated_at for row in [*figures, *years] if row.updated_at]
     approved = list(session.scalars(

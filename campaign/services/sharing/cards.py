@@ -80,10 +80,14 @@ class CardSpec:
 # --- what each card says ------------------------------------------------------------------------
 
 
-def campaign_card(session: Session) -> CardSpec:
-    """The campaign's card, with its leading headline figure (or the pledge if none is published)."""
+def campaign_card(session: Session, headline: list[figures.DisplayFigure] | None = None) -> CardSpec:
+    """The campaign's card, with its leading headline figure (or the pledge if none is published).
+
+    A page that already has the headline figures passes them, so they are not worked out twice.
+    """
     # A computed figure with no data yet reads "not known": the next one leads instead.
-    shown = [figure for figure in figures.headline(session) if figure.value is not None]
+    headline = figures.headline(session) if headline is None else headline
+    shown = [figure for figure in headline if figure.value is not None]
     if not shown:
         return CardSpec(
             kind="campaign",
