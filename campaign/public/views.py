@@ -99,13 +99,14 @@ def _figures(newer_published: bool, checked_on: date | None) -> dict:
     """What the figures page shows: the same for every visitor until public content changes."""
     years = detached_copies(figures.yearly_spend(db.session))
     shown = figures.headline(db.session)
+    computed = detached_copies(coverage.approved_years(db.session))
     return dict(
         figures=shown,
         years=years,
         charts=content.spend_charts(years),
         sources=figures.sources(shown, years),
-        status=figures.status(db.session, newer_published, checked_on, years),
-        computed_spend=detached_copies(coverage.approved_years(db.session)),
+        status=figures.status(db.session, newer_published, checked_on, years, computed),
+        computed_spend=computed,
         scope_reasons=SCOPE_REASONS,
         self_reported=checkin_figures.self_reported(db.session),  # kept apart from the OPCC's own figures
         **sharing.for_figures(db.session, shown),

@@ -96,20 +96,21 @@ class FiguresStatus:
 
 def status(
     session: Session, newer_published: bool = False, checked_on: date | None = None,
-    years: list[FinancialYear] | None = None,
+    years: list[FinancialYear] | None = None, computed: list[ComputedYear] | None = None,
 ) -> FiguresStatus:
     """The figures' dates; whether newer figures exist is a staff setting, passed in, never guessed.
 
     A year computed from published payments counts as published on the day a publisher approved it.
-    A page that already has the financial years passes them, so they are not read twice.
+    A page that already has the financial years or the approved computed years passes them, so they
+    are not read twice.
     """
     figures = session.scalars(select(HeadlineFigure).where(HeadlineFigure.published.is_(True))).all()
     years = yearly_spend(session) if years is None else years
     published = [row.published_on for row in [*figures, *years] if row.published_on]
     changed = [row.updated_at for row in [*figures, *years] if row.updated_at]
-    approved = list(session.scalars(
-        select(ComputedYear.approved_at).where(ComputedYear.status == "approved", ComputedYear.approved_at.is_not(None))
-    ))
+    if computed is None:
+        computed = list(session.scalars(select(ComputedYear).where(ComputedYear.status == "approved")))
+    approved = [row.approved_at for row in computed if row.status == "approved" and row.approved_at is not None]
     computed_on = max(approved).astimezone(UK).date() if approved else None
     documented_on = max(published, default=None)
     newest_is_computed = computed_on is not None and (documented_on is None or computed_on > documented_on)
