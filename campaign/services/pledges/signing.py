@@ -103,7 +103,9 @@ def find_duplicate(session: Session, key: str, name: str, postcode: str | None) 
     conditions = [Pledge.email_key == key]
     if postcode:
         conditions.append((Pledge.name_key == name) & (Pledge.postcode == postcode) & _signed())
-    return session.scalars(select(Pledge).where(or_(*conditions)).order_by(Pledge.id).limit(1)).first()
+    # Only the id: almost every sign-up is new, and loading a whole pledge (with its logo) for none is waste.
+    found = session.scalar(select(Pledge.id).where(or_(*conditions)).order_by(Pledge.id).limit(1))
+    return session.get(Pledge, found) if found is not None else None
 
 
 def _confirmed_by_another(session: Session, pledge: Pledge) -> bool:
