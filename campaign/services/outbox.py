@@ -1,11 +1,13 @@
 """The durable outbox: messages are written with the change that caused them and sent after commit.
 
 Each channel ("email", "x") registers its sender here from campaign/channels, which create_app
-wires; the engine knows no channel by name. `send_due` claims one due message
-at a time (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the table),
-marks it "sending" with a lease, sends it, and records the result in its own commit straight
-after the server accepts it. A worker killed mid-send leaves a "sending" row whose lease runs out,
-and the next worker takes it up again; a delivered message is never picked up twice.
+wires; the engine knows no channel by name. `send_due` claims a few due messages in one statement
+(SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the table), marking
+them "sending" with a lease, then sends them one by one, recording each result in its own commit
+straight after the server accepts it. A claimed message whose turn comes too late in its batch is
+handed back rather than sent near the end of its lease. A worker killed mid-send leaves a
+"sending" row whose lease runs out, and the next worker takes it up again; a delivered message is
+never picked up twice.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import and_, func, inspect, or_, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from campaign.models import OutboxMessage
@@ -37,6 +39,14 @@ ERROR_LENGTH = 500
 # How long a worker keeps trying to record a delivery while the database is away: well inside the
 # lease, so no other worker takes the message up (and sends it again) in the meantime.
 RECORD_PATIENCE = timedelta(minutes=4)
+# Messages claimed in one statement. Small, so a batch is soon sent and a crash strands few messages.
+CLAIM_BATCH = 10
+# A claimed message whose send has not begun this long after its claim goes back to the queue
+# unsent, so every send starts early in its lease: start (at most this) + one send (bounded by
+# MAIL_TIMEOUT) + RECORD_PATIENCE stays inside LEASE.
+START_WITHIN = timedelta(seconds=20)
+# However patient a worker is, it stops trying to record a delivery this long before its lease ends.
+LEASE_MARGIN = timedelta(seconds=15)
 
 
 class PermanentFailure(Exception):
@@ -132,32 +142,76 @@ def _due(now: datetime):
     )
 
 
-def _claim(session: Session, worker_id: str, channels: list[str], only_ids: list[int] | None) -> int | None:
-    """Take one due message for this worker, in one statement and a short transaction; None when none is due.
+@dataclass(frozen=True)
+class _Claim:
+    """Messages one statement claimed for this worker, and when (on this process's clock)."""
 
-    The inner SELECT ... FOR UPDATE SKIP LOCKED lets workers on PostgreSQL pass each other by; checking
-    "due" again in the UPDATE makes the claim a compare-and-set, which is what keeps SQLite (where FOR
-    UPDATE does nothing) from letting two workers take the same row.
+    ids: list[int]
+    claimed_at: datetime
+    started: float  # time.monotonic() when the claim was made
+
+    def age(self) -> float:
+        """Seconds since the claim."""
+        return time.monotonic() - self.started
+
+
+def _claim(
+    session: Session, worker_id: str, channels: list[str], only_ids: list[int] | None, limit: int = 1
+) -> _Claim:
+    """Take up to `limit` due messages for this worker, in one statement and a short transaction.
+
+    Choosing them with SELECT ... FOR UPDATE SKIP LOCKED lets workers on PostgreSQL pass each other by;
+    checking "due" again in the UPDATE makes the claim a compare-and-set, which is what keeps SQLite
+    (where FOR UPDATE does nothing) from letting two workers take the same row.
     """
+    started = time.monotonic()
     now = utcnow()
-    candidate = (
+    candidates = (
         select(OutboxMessage.id)
         .where(OutboxMessage.channel.in_(channels), _due(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     if only_ids is not None:
-        candidate = candidate.where(OutboxMessage.id.in_(only_ids))
-    message_id = session.scalar(
+        candidates = candidates.where(OutboxMessage.id.in_(only_ids))
+    # Chosen once, as a materialised WITH query: left as a subquery, PostgreSQL may run it again
+    # for every row it updates, and claim far more than `limit`.
+    chosen = candidates.cte("chosen").prefix_with("MATERIALIZED", dialect="postgresql")
+    rows = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == candidate.scalar_subquery(), _due(now))
+        .where(OutboxMessage.id.in_(select(chosen.c.id)), _due(now))
         .values(status="sending", claimed_at=now, claimed_by=worker_id[:100], attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage.id, OutboxMessage.next_attempt_at)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     session.commit()
-    return message_id
+    return _Claim([row.id for row in sorted(rows, key=lambda row: (row.next_attempt_at, row.id))], now, started)
+
+
+def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) -> None:
+    """Hand claimed messages back unsent: due again at once, and not counted as an attempt.
+
+    Only rows still under this very claim change, so a message another worker has since taken
+    up after a lapsed lease is left alone.
+    """
+    if not ids:
+        return
+    try:
+        _quiet_rollback(session)  # a send that stopped the pass may have left its transaction broken
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids), OutboxMessage.status == "sending",
+                OutboxMessage.claimed_by == worker_id[:100], OutboxMessage.claimed_at == claim.claimed_at,
+            )
+            .values(status="pending", claimed_at=None, claimed_by=None, attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except SQLAlchemyError:
+        _quiet_rollback(session)  # the database is away: the lease hands them back instead
+        log.warning("Could not hand back outbox messages %s; they wait for their lease to run out", ids)
 
 
 def _record_sent(session: Session, message_id: int, external_id: str | None) -> None:
@@ -246,13 +300,33 @@ def _send_one(
     report.sent += 1
 
 
+def _send_claimed(
+    session: Session, worker_id: str, claim: _Claim, report: SendReport, shared: ExitStack, opened: set[str],
+    patience: float,
+) -> None:
+    """Send a claim's messages in turn; hand back any not begun in time, or left when a send stops the pass."""
+    waiting = list(claim.ids)
+    try:
+        while waiting:
+            if len(waiting) < len(claim.ids) and claim.age() > START_WITHIN.total_seconds():
+                log.info("Outbox messages %s waited too long in their batch; handing them back", waiting)
+                break
+            message_id = waiting.pop(0)
+            # Never keep trying to record past the lease, whatever the caller's patience.
+            room = (LEASE - LEASE_MARGIN).total_seconds() - claim.age()
+            _send_one(session, message_id, report, shared, opened, max(min(patience, room), 0.0))
+    finally:
+        _release(session, worker_id, claim, waiting)
+
+
 def send_due(
     session: Session, worker_id: str, batch: int = 20, only_ids: Iterable[int] | None = None, patience: float = 0.0
 ) -> SendReport:
     """Send up to `batch` due messages for every channel that is ready; the rest wait their turn.
 
-    `patience` is how many seconds to keep trying to record a delivery while the database is away
-    (the worker waits; a web request, which must answer quickly, does not).
+    Messages are claimed CLAIM_BATCH at a time. `patience` is how many seconds to keep trying to
+    record a delivery while the database is away (the worker waits; a web request, which must
+    answer quickly, does not).
     """
     report = SendReport()
     channels = ready_channels()
@@ -262,16 +336,24 @@ def send_due(
     with ExitStack() as shared:
         opened: set[str] = set()
         while report.claimed < batch:
-            message_id = _claim(session, worker_id, channels, ids)
-            if message_id is None:
+            claim = _claim(session, worker_id, channels, ids, limit=min(CLAIM_BATCH, batch - report.claimed))
+            if not claim.ids:
                 break
-            _send_one(session, message_id, report, shared, opened, patience)
+            _send_claimed(session, worker_id, claim, report, shared, opened, patience)
     return report
+
+
+def _identity(message: OutboxMessage | int) -> int:
+    """A message's id, read from the session's identity map so a committed (expired) row is not loaded again."""
+    if isinstance(message, int):
+        return message
+    identity = inspect(message).identity
+    return identity[0] if identity else message.id
 
 
 def send_now(session: Session, messages: Iterable[OutboxMessage | int], worker_id: str = "web") -> SendReport:
     """Try straight away to send messages just committed; any that fail wait for the worker."""
-    ids = [m if isinstance(m, int) else m.id for m in messages]
+    ids = [_identity(m) for m in messages]
     try:
         return send_due(session, worker_id, batch=max(len(ids), 1), only_ids=ids)
     except Exception:  # noqa: BLE001 (the change is committed; the worker will send what is left)
