@@ -101,13 +101,16 @@ def site_env(url: str, extra: dict | None = None) -> dict:
 def session_cookie() -> str:
     """A signed session cookie like the one a visitor holds after signing, as the site would set it.
 
-    Anyone with a session gets every page rendered afresh, never from the page cache.
+    Anyone with a session gets every page rendered afresh, never from the page cache. The cookie is
+    the one the browser holds after its first page: Flask-Login marks a session it did not sign in as
+    not fresh (`_fresh`), once, and the browser keeps the cookie that carries the mark. (wrk replays one
+    cookie; without the mark, every response would carry a new one, which no browser would see.)
     """
     from flask import Flask
 
     app = Flask("bench")
     app.secret_key = SECRET_KEY
-    value = app.session_interface.get_signing_serializer(app).dumps({"pledge_email": "reader@example.org"})
+    value = app.session_interface.get_signing_serializer(app).dumps({"_fresh": False, "pledge_email": "reader@example.org"})
     return f"session={value}"  # SESSION_COOKIE_SECURE=false keeps the plain name
 
 

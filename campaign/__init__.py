@@ -8,7 +8,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -169,8 +169,32 @@ def register_template_helpers(app: Flask) -> None:
     formatting.register(app)
     app.add_template_filter(uk_datetime)
     app.add_template_global(http_cache.fragment_per_version, "per_version")
+    app.jinja_env.globals["url_for"] = _remembering_url_for(app)
     # Every value a template prints loses invisible format characters, rows stored before the rule included.
     app.jinja_env.finalize = text.without_invisibles
+
+
+def _remembering_url_for(app: Flask):
+    """Templates' `url_for`, remembering the plain links every page repeats (the layout has 15 of them).
+
+    Only a link with no values, or a static file's, is remembered: it depends on nothing but the
+    app's routes and the script root it is served under, so it is the same for every visitor. Links
+    carrying anything else (a pledge's slug, a secret token, a page number) are built each time and
+    never kept. Outside a request (an email rendered by the worker), every link is built afresh.
+    """
+    remembered: dict[tuple[str, str, str | None], str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        plain = not values or values.keys() == {"filename"}
+        if not plain or endpoint.startswith(".") or not has_request_context():
+            return app.url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        url = remembered.get(key)
+        if url is None:
+            url = remembered[key] = app.url_for(endpoint, **values)
+        return url
+
+    return url_for
 
 
 def register_page_cache(app: Flask) -> None:
