@@ -69,7 +69,8 @@ def _digest(key: str) -> str:
     """What a token carries instead of the key itself."""
     secret = current_app.secret_key
     secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()
+    # Labelled, so this HMAC of whatever a cookie holds can never stand in for one the site makes elsewhere.
+    return hmac.new(secret, b"visitor-form-key\0" + key.encode(), hashlib.sha256).hexdigest()
 
 
 def _cookie_key() -> str | None:
@@ -109,7 +110,14 @@ def set_key_cookie(response: Response) -> Response:
     issued = request.environ.get(ISSUED)
     if issued:
         for path in sorted(issued["paths"]):
-            visitor_cookies.set_cookie(response, visitor_cookies.FORM_KEY, issued["key"], path, _lifetime())
+            visitor_cookies.set_cookie(
+                response, visitor_cookies.FORM_KEY, issued["key"], request.script_root + path, _lifetime()
+            )
+        # A page holding a visitor's token is that visitor's alone, whatever the view said: no cache may keep it.
+        response.headers["Cache-Control"] = "no-store, private"
+        from campaign.http_cache import SHAREABLE  # here: http_cache needs the extensions, which need this module
+
+        request.environ.pop(SHAREABLE, None)
     return response
 
 

@@ -197,3 +197,25 @@ def test_waiting_to_record_a_delivery_never_outlasts_the_lease(app, db, x_sent, 
     assert reload(db, first).status == "sending"  # left for the lease: it may have been delivered
     # The message not yet begun goes back to the queue at once, not an attempt.
     assert (reload(db, second).status, reload(db, second).attempts) == ("pending", 0)
+
+
+def test_a_worker_whose_lease_ran_out_leaves_the_new_claim_alone_when_its_send_fails(app, db, monkeypatch):
+    """Worker A's send is so slow that its lease lapses and worker B takes the message up. A's late
+    failure must not put B's claim back in the queue (B would deliver, fail to record, and send again)."""
+    [message] = queue_x(db, 1)
+
+    def slow_then_fail(sent):
+        # While A is "sending", its lease runs out and B claims the message.
+        db.session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.id == sent.id)
+            .values(claimed_by="worker-b", claimed_at=utcnow())
+        )
+        db.session.commit()
+        raise ConnectionError("the server went away")
+
+    monkeypatch.setitem(outbox._SENDERS, "x", outbox.Sender(send=slow_then_fail, ready=lambda: True))
+    report = outbox.send_due(db.session, "worker-a")
+    assert report.retrying == 0 and report.failed == 0
+    kept = reload(db, message)
+    assert (kept.status, kept.claimed_by, kept.last_error) == ("sending", "worker-b", None)

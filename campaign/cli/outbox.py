@@ -22,6 +22,7 @@ from campaign.services.pledges import common, emails, retention
 cli = AppGroup("outbox", help="Send the emails (and X posts) waiting in the outbox.")
 
 DAILY = 24 * 3600  # seconds
+DAILY_RETRY = 3600  # seconds: after a daily job failed
 # After a pass that sent something, look again this soon (seconds): while sign-ups keep arriving,
 # their emails follow within a moment instead of waiting out the idle interval.
 BUSY_INTERVAL = 0.2
@@ -78,12 +79,22 @@ def worker(interval: int, batch: int, quiet: bool) -> None:
         click.echo(f"Outbox worker {worker_id} started; checking every {interval}s.")
     next_daily = 0.0
     while not stopping:
-        try:
-            if time.monotonic() >= next_daily:
+        if time.monotonic() >= next_daily:
+            # The daily jobs never stand in the way of sending: while the database is away they are
+            # tried again on the next pass; any other failure is reported and tried again in an hour.
+            try:
                 summary = daily_jobs()
                 next_daily = time.monotonic() + DAILY
                 if not quiet:
                     click.echo(f"{utcnow():%Y-%m-%d %H:%M} {summary}")
+            except OperationalError as error:
+                db.session.rollback()
+                click.echo(f"Database unavailable for the daily jobs, trying again shortly: {error.orig}", err=True)
+            except Exception as error:  # noqa: BLE001 (a bad daily job must not stop the emails)
+                db.session.rollback()
+                next_daily = time.monotonic() + DAILY_RETRY
+                click.echo(f"The daily jobs failed, trying again in an hour: {error}", err=True)
+        try:
             report = outbox.send_due(
                 db.session, worker_id, batch=batch, patience=outbox.RECORD_PATIENCE.total_seconds()
             )

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import and_, func, inspect, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -225,10 +226,14 @@ def _record_sent(session: Session, message_id: int, external_id: str | None) -> 
     session.commit()
 
 
-def _record_failure(session: Session, message_id: int, error: Exception, permanent: bool) -> str:
-    """Schedule another try with backoff, or give up after too many; returns the new status."""
+def _record_failure(session: Session, message_id: int, error: Exception, permanent: bool, worker_id: str) -> str:
+    """Schedule another try with backoff, or give up after too many; returns the new status.
+
+    Only while this worker still holds the claim: if its lease ran out and another worker took the
+    message up, that worker's send decides what happens, and this failure changes nothing.
+    """
     message = session.get(OutboxMessage, message_id)
-    if message is None or message.status != "sending":
+    if message is None or message.status != "sending" or message.claimed_by != worker_id[:100]:
         session.rollback()
         return "gone"
     text = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
@@ -272,31 +277,41 @@ def _quiet_rollback(session: Session) -> None:
         pass  # the connection is gone; the pool replaces it on the next use
 
 
+def _patience(claim: _Claim, patience: float) -> float:
+    """How long a delivery may wait to be recorded: never past the lease, whatever the caller's patience.
+
+    Worked out once the send is over, so a slow send shortens it.
+    """
+    return max(min(patience, (LEASE - LEASE_MARGIN).total_seconds() - claim.age()), 0.0)
+
+
 def _send_one(
-    session: Session, message_id: int, report: SendReport, shared: ExitStack, opened: set[str], patience: float
+    session: Session, worker_id: str, message_id: int, report: SendReport, shared: ExitStack, opened: set[str],
+    patience: Callable[[], float],
 ) -> None:
     """Send a message this worker has claimed, and record what happened."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
         session.rollback()
         return
-    sender = _SENDERS[message.channel]
+    channel = message.channel  # read now: after a rollback, reading it would need the database
+    sender = _SENDERS[channel]
     try:
-        if sender.batch is not None and message.channel not in opened:
-            opened.add(message.channel)
+        if sender.batch is not None and channel not in opened:
+            opened.add(channel)
             shared.enter_context(sender.batch())
         external_id = sender.send(message)
     except Exception as error:  # noqa: BLE001 (any failure must leave the message to retry, not kill the worker)
         session.rollback()
         permanent = isinstance(error, PermanentFailure)
-        log.warning("Outbox message %s (%s) not sent: %s", message_id, message.channel, error)
-        status = _record_failure(session, message_id, error, permanent)
+        log.warning("Outbox message %s (%s) not sent: %s", message_id, channel, error)
+        status = _record_failure(session, message_id, error, permanent, worker_id)
         if status == "failed":
             report.failed += 1
         elif status == "pending":
             report.retrying += 1
         return
-    _record_sent_patiently(session, message_id, external_id, patience)
+    _record_sent_patiently(session, message_id, external_id, patience())
     report.sent += 1
 
 
@@ -312,9 +327,7 @@ def _send_claimed(
                 log.info("Outbox messages %s waited too long in their batch; handing them back", waiting)
                 break
             message_id = waiting.pop(0)
-            # Never keep trying to record past the lease, whatever the caller's patience.
-            room = (LEASE - LEASE_MARGIN).total_seconds() - claim.age()
-            _send_one(session, message_id, report, shared, opened, max(min(patience, room), 0.0))
+            _send_one(session, worker_id, message_id, report, shared, opened, partial(_patience, claim, patience))
     finally:
         _release(session, worker_id, claim, waiting)
 
