@@ -22,22 +22,7 @@ from campaign.models.common import utcnow
 from campaign.services import outbox
 from tests.conftest import USING_POSTGRES
 from tests.statements import recording
-from tests.test_outbox import queue_x, reload
-
-
-@pytest.fixture
-def x_sent(monkeypatch):
-    """A stand-in sender for the "x" channel that records what it sends."""
-    sent: list[int] = []
-    lock = threading.Lock()
-
-    def send(message):
-        with lock:
-            sent.append(message.id)
-        return f"x-{message.id}"
-
-    monkeypatch.setitem(outbox._SENDERS, "x", outbox.Sender(send=send, ready=lambda: True))
-    return sent
+from tests.test_outbox import queue_x, reload, x_sent  # noqa: F401 (x_sent is a fixture)
 
 
 @pytest.fixture

@@ -209,7 +209,31 @@ class ScopeRule(db.Model):
     )
 
 
-class ComputedYear(PublicContent, db.Model):
+class LocalShares:
+    """Coverage and the local shares, worked out from a year's in-scope, classified and local pence.
+
+    Shared by the stored figures (ComputedYear) and the figures as the payments give them now
+    (services/spend/coverage.YearFigures), so both say the same thing the same way. The class using it
+    has `in_scope_pence`, `classified_pence`, `lancashire_pence` and `north_west_pence`.
+    """
+
+    @property
+    def coverage_bp(self) -> int | None:
+        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
+        return share_bp(self.classified_pence, self.in_scope_pence)
+
+    @property
+    def lancashire_share_bp(self) -> int | None:
+        """Lancashire's share of in-scope spend with classified suppliers."""
+        return share_bp(self.lancashire_pence, self.classified_pence)
+
+    @property
+    def north_west_share_bp(self) -> int | None:
+        """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
+        return share_bp(self.north_west_pence, self.classified_pence)
+
+
+class ComputedYear(LocalShares, PublicContent, db.Model):
     """One financial year's figures worked out by the CLES method, as a draft or as a publisher approved them.
 
     Money in whole pence. The amounts by location, SME and VCSE are in-scope spend with classified suppliers.
@@ -258,24 +282,9 @@ class ComputedYear(PublicContent, db.Model):
         return year_label(self.start_year)
 
     @property
-    def coverage_bp(self) -> int | None:
-        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
-        return share_bp(self.classified_pence, self.in_scope_pence)
-
-    @property
     def shares_shown(self) -> bool:
         """Whether coverage reaches the minimum these figures were approved under, so the shares show."""
         return shares_publishable(self.coverage_bp, self.minimum_coverage_bp)
-
-    @property
-    def lancashire_share_bp(self) -> int | None:
-        """Lancashire's share of in-scope spend with classified suppliers."""
-        return share_bp(self.lancashire_pence, self.classified_pence)
-
-    @property
-    def north_west_share_bp(self) -> int | None:
-        """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
-        return share_bp(self.north_west_pence, self.classified_pence)
 
 
 def shares_publishable(coverage_bp: int | None, minimum_bp: int) -> bool:

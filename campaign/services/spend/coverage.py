@@ -26,7 +26,7 @@ from campaign.models import (
     Supplier,
 )
 from campaign.models.common import utcnow
-from campaign.models.spend import SCOPE_REASONS, share_bp, shares_publishable
+from campaign.models.spend import SCOPE_REASONS, LocalShares, share_bp, shares_publishable
 from campaign.services import audit
 
 MINIMUM_KEY = "minimum_coverage_bp"
@@ -45,7 +45,7 @@ MAX_NOTES = 20  # the latest changes a draft keeps in its history
 
 
 @dataclass
-class YearFigures:
+class YearFigures(LocalShares):
     """One year's figures as the payments give them now."""
 
     start_year: int
@@ -62,21 +62,6 @@ class YearFigures:
     sme_pence: int = 0
     vcse_pence: int = 0
     is_demo: bool = False  # any of its payments come from a demo import
-
-    @property
-    def coverage_bp(self) -> int | None:
-        """In-scope spend with a classified supplier, as hundredths of a per cent of in-scope spend."""
-        return share_bp(self.classified_pence, self.in_scope_pence)
-
-    @property
-    def lancashire_share_bp(self) -> int | None:
-        """Lancashire's share of in-scope spend with classified suppliers."""
-        return share_bp(self.lancashire_pence, self.classified_pence)
-
-    @property
-    def north_west_share_bp(self) -> int | None:
-        """The North West's share (Lancashire included) of in-scope spend with classified suppliers."""
-        return share_bp(self.north_west_pence, self.classified_pence)
 
     def shares_shown_at(self, minimum_bp: int) -> bool:
         """Whether these shares could be published under a minimum coverage (the one rule)."""
