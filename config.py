@@ -162,7 +162,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every limited response: reading the window for them cost each sign-up
+    # another storage call (a Redis round trip when shared). A refusal still says when to retry (Retry-After).
+    RATELIMIT_HEADERS_ENABLED = False
     SIGN_IN_RATE_LIMIT = os.environ.get("SIGN_IN_RATE_LIMIT", "10 per minute")
 
     # X (formerly Twitter): everything is off unless credentials are set

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import cpu  # noqa: E402
 from config import _database_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +239,31 @@ def signup_rows(report, hello: Result) -> list[Row]:
     return [signups, emails]
 
 
+def cpu_meter(site: int, worker: int, smtp: int, url: str) -> cpu.Meter:
+    """What to measure the CPU of during the spike and the delivery of its emails."""
+    meter = cpu.Meter()
+    meter.add("web", lambda: sum(cpu.cpu_seconds(pid) for pid in cpu.children_of(site)))
+    meter.add("outbox worker", lambda: cpu.cpu_seconds(worker))
+    if url.startswith("postgresql"):
+        meter.add("PostgreSQL", cpu.postgres_reading)
+    meter.add("mail sink", lambda: cpu.cpu_seconds(smtp))
+    meter.add("load generator", cpu.own_reading)
+    return meter
+
+
+def print_cpu(meter: cpu.Meter, report, hello: Result) -> None:
+    """Where the spike's CPU went, per sign-up, against what the target rate leaves each one on this machine."""
+    count = len(report.accepted)
+    if not count:
+        return
+    parts = ", ".join(f"{name} {seconds / count * 1000:.1f} ms" for name, seconds in meter.used.items())
+    total = sum(meter.used.values()) / count * 1000
+    budget = (os.cpu_count() or 1) * 1000 / (SIGNUP_TARGET * hello.requests_per_second)
+    print()
+    print(f"CPU per sign-up, from the spike to its last email: {parts}; total {total:.1f} ms. At the target rate "
+          f"({SIGNUP_TARGET * hello.requests_per_second:,.0f}/s) {os.cpu_count()} cores leave each sign-up {budget:.1f} ms.")
+
+
 def print_table(hello: Result, rows: list[Row]) -> None:
     """The report: one line per figure, met or missed, with the details under it."""
     print()
@@ -259,6 +285,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database from the last run")
     parser.add_argument("--skip-signups", action="store_true", help="only measure the pages")
+    parser.add_argument("--skip-pages", action="store_true", help="only measure the sign-ups and their emails")
     args = parser.parse_args()
 
     busy = [port for port in (SITE_PORT, HELLO_PORT, SMTP_PORT) if not port_is_free(port)]
@@ -283,21 +310,25 @@ def main() -> int:
     cached: list[Result] = []
     fresh: list[Result] = []
     signup_report = None
+    meter = None
     try:
         wait_for_outbox(url)
         with serve(gunicorn("app:app", SITE_PORT), site_env(url), SITE_PORT) as site:
-            for path in CACHED_PAGES:
+            for path in [] if args.skip_pages else CACHED_PAGES:
                 wrk(f"http://{HOST}:{SITE_PORT}{path}", 2)  # warm caches and connections
                 cached.append(wrk(f"http://{HOST}:{SITE_PORT}{path}", args.seconds))
             cookie = [f"Cookie: {session_cookie()}"]
-            for path in FRESH_PAGES:
+            for path in [] if args.skip_pages else FRESH_PAGES:
                 wrk(f"http://{HOST}:{SITE_PORT}{path}", 2, headers=cookie)
                 fresh.append(wrk(f"http://{HOST}:{SITE_PORT}{path}", args.seconds, headers=cookie))
             if not args.skip_signups:
                 from bench.signup_load import check_database, run_signups
 
+                meter = cpu_meter(site.pid, worker.pid, smtp.pid, url)
+                meter.start()
                 signup_report = run_signups(f"http://{HOST}:{SITE_PORT}", seconds=args.seconds)
                 check_database(_database_url(url), signup_report)
+                meter.stop()
             rss = worker_rss_mb(site.pid)
     finally:
         # The worker first, letting it finish its pass, so no email fails for want of the mail sink.
@@ -320,6 +351,8 @@ def main() -> int:
     rows.append(Row("gunicorn worker RSS", ", ".join(f"{mb:.0f} MB" for mb in rss), "", f"< {RSS_LIMIT_MB} MB",
                     all(mb < RSS_LIMIT_MB for mb in rss)))
     print_table(hello, rows)
+    if signup_report is not None and meter is not None:
+        print_cpu(meter, signup_report, hello)
     missed = [row.name for row in rows if not row.met]
     print()
     print(f"{len(rows) - len(missed)} of {len(rows)} met" + (f"; missed: {', '.join(missed)}" if missed else ""))

@@ -8,7 +8,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, has_request_context, make_response, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -118,7 +118,12 @@ def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
         code = error.code or 500
         template = f"errors/{code}.html" if code in {400, 403, 404, 405, 413, 429, 503} else "errors/generic.html"
-        return render_template(template, error=error, code=code), code
+        response = make_response(render_template(template, error=error, code=code), code)
+        limit = getattr(error, "limit", None)  # Flask-Limiter's refusal names the limit it hit
+        if code == 429 and limit is not None:
+            # At most one window of the limit: when every attempt counted against it has expired.
+            response.headers["Retry-After"] = str(limit.limit.get_expiry())
+        return response
 
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)

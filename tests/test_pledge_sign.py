@@ -215,13 +215,13 @@ def test_duplicate_links_are_limited_to_three_a_day(client, db):
 def test_a_race_caught_by_the_database_is_treated_as_a_duplicate(app, db, monkeypatch):
     first, _ = signed(db)
     calls = []
-    real = pledges.find_duplicate
+    real = pledges.look_up
 
     def misses_once(session, *args):
         calls.append(args)
-        return None if len(calls) == 1 else real(session, *args)
+        return pledges.Known(None, frozenset()) if len(calls) == 1 else real(session, *args)
 
-    monkeypatch.setattr(pledges, "find_duplicate", misses_once)
+    monkeypatch.setattr(pledges, "look_up", misses_once)
     outcome = pledges.sign(db.session, submission(contact_email="SAM@pendlepies.example.co.uk"), settings())
     assert outcome.state == "duplicate" and outcome.pledge.id == first.id
     assert pledge_count(db) == 1
@@ -305,6 +305,9 @@ def test_sign_ups_are_rate_limited_with_a_plain_english_page(strict_app):
     soup = parse(response.get_data(as_text=True))
     check_page(soup)
     assert "You have tried too many times" in text_of(soup)
+    # When to try again, at most the limit's window; no X-RateLimit headers on every response (they cost a lookup).
+    assert 0 < int(response.headers["Retry-After"]) <= 3600
+    assert not any(name.startswith("X-RateLimit") for name in response.headers.keys())
     assert client.get("/pledge").status_code == 200  # reading the form is never limited
     assert _db.session.scalar(select(func.count(Pledge.id))) == 3
 

@@ -1,4 +1,4 @@
-"""A sign-up is one round of work: two indexed lookups, then the pledge, its link and its email in one commit.
+"""A sign-up is one round of work: one indexed lookup, then the pledge, its link and its email in one commit.
 
 These pin the statements and commits of one POST /pledge, so a query added to the path (a lookup
 that could be joined to another, a reload after commit, a content-version bump for a pledge that
@@ -15,27 +15,27 @@ from tests.smtp import smtp_server
 from tests.statements import plans_of, recording
 from tests.test_pledge_helpers import app_with, form_data, settings, signed, submission
 
-# What the rules need: is this email or this signed organisation known already (one lookup), is the
-# page name free (one lookup), then the pledge, its confirmation link and its email, committed together.
+# What the rules need: is this email or this signed organisation known already, and which page names are
+# free (one lookup for both), then the pledge, its confirmation link and its email, committed together.
 SIGN_UP = Counter({
-    "SELECT pledge": 2, "INSERT pledge": 1, "INSERT pledge_token": 1, "INSERT outbox_message": 1,
+    "SELECT pledge": 1, "INSERT pledge": 1, "INSERT pledge_token": 1, "INSERT outbox_message": 1,
 })
 
 
-def test_a_sign_up_is_two_lookups_and_three_inserts_in_one_commit(_postgres_schema):
+def test_a_sign_up_is_one_lookup_and_three_inserts_in_one_commit(_postgres_schema):
     with app_with(OUTBOX_SEND_IN_REQUEST=False) as app:
         client = app.test_client()
         with recording(_db.engine) as sql:
             response = client.post("/pledge", data=form_data())
         assert response.status_code == 303
         assert Counter(sql.kinds) == SIGN_UP, sql.kinds
-        assert sql.kinds[:2] == ["SELECT pledge", "SELECT pledge"]  # both lookups come before any write
+        assert sql.kinds[0] == "SELECT pledge"  # the lookup comes before any write
         assert sql.commits == 1
         # A pending pledge is on no public page, so the page cache's content version is left alone.
         assert not any("site_state" in statement for statement in sql.statements)
 
 
-def test_sending_in_the_request_adds_only_the_claim_the_load_and_the_record(_postgres_schema):
+def test_sending_in_the_request_adds_only_the_claim_and_the_record(_postgres_schema):
     with smtp_server() as (port, inbox):
         with app_with(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False) as app:
             client = app.test_client()
@@ -43,11 +43,11 @@ def test_sending_in_the_request_adds_only_the_claim_the_load_and_the_record(_pos
                 response = client.post("/pledge", data=form_data())
             assert response.status_code == 303
             inbox.wait_for(1)
-            after_commit = sql.kinds[5:]
-            assert Counter(sql.kinds[:5]) == SIGN_UP
+            after_commit = sql.kinds[4:]
+            assert Counter(sql.kinds[:4]) == SIGN_UP
             # Claimed in its own commit before the send, recorded in its own commit after it: that is
-            # what lets no email go twice. The message is not reloaded just to read its id.
-            assert after_commit == ["UPDATE outbox_message", "SELECT outbox_message", "UPDATE outbox_message"]
+            # what lets no email go twice. The claim returns the message, so it is not loaded again.
+            assert after_commit == ["UPDATE outbox_message", "UPDATE outbox_message"]
             assert sql.commits == 3
 
 
@@ -67,12 +67,22 @@ def _index_only(plan: str, *indexes: str) -> None:
         assert index in plan, plan
 
 
-def test_the_duplicate_check_is_served_by_the_two_unique_indexes(db):
-    [plan] = plans_of(_db.engine, lambda: signing.find_duplicate(db.session, "sam@example.org", "pendle pies", "BB9 7AA"))
+def test_the_duplicate_and_page_name_check_is_served_by_the_three_unique_indexes(db):
+    slugs = signing.slug_candidates("Pendle Pies")
+    [plan] = plans_of(_db.engine, lambda: signing.look_up(db.session, "sam@example.org", "pendle pies", "BB9 7AA", slugs))
     if _db.engine.dialect.name == "postgresql":
-        _index_only(plan, "uq_pledge_email_key", "uq_pledge_signed_name_postcode")
+        _index_only(plan, "uq_pledge_email_key", "uq_pledge_signed_name_postcode", "Index Cond: ((slug)")
     else:
-        _index_only(plan, "(email_key=?)", "uq_pledge_signed_name_postcode (name_key=? AND postcode=?)")
+        _index_only(plan, "(email_key=?)", "uq_pledge_signed_name_postcode (name_key=? AND postcode=?)", "(slug=?)")
+
+
+def test_the_lookup_finds_the_duplicate_and_the_taken_page_names(db):
+    first, _ = signed(db)
+    signed(db, contact_email="other@example.com", postcode=None)
+    known = signing.look_up(db.session, "nobody@example.org", "pendle pies", None, signing.slug_candidates("Pendle Pies Ltd"))
+    assert known.duplicate_id is None and known.slugs == {"pendle-pies-ltd", "pendle-pies-ltd-2"}
+    known = signing.look_up(db.session, "sam@pendlepies.example.co.uk", "x", None, ["unused-name"])
+    assert known.duplicate_id == first.id and known.slugs == set()
 
 
 def test_the_page_name_check_is_served_by_the_slug_index(db):

@@ -1,20 +1,33 @@
-"""The email channel: send outbox emails through Flask-Mail over SMTP.
+"""The email channel: send outbox emails over SMTP, on Flask-Mail's settings and connection.
 
 Services queue emails with `campaign.services.mailer.queue`; this module is the sending side.
 With no MAIL_SERVER in development (SHOW_DEV_MAIL), the "sender" only marks each email delivered
 to the development mailbox, where it can be read in the browser at /dev/mail.
+
+Each email is built here with the standard library's MIME classes under its classic (compat32)
+policy, rather than by Flask-Mail's Message, whose modern policy parses every header again as
+the message is written out: that made building an email the worker's largest cost. Flask-Mail
+still holds the MAIL_* settings and opens the connection.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import smtplib
 from contextlib import contextmanager
+from email import policy
 from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.utils import formatdate
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
-from flask_mail import Connection, Message
+from flask_mail import Connection, sanitize_address
 
 from campaign.models import OutboxMessage
 from campaign.services import outbox
@@ -91,31 +104,83 @@ def smtp_batch():
         shared.drop()
 
 
-def _deliver(mail_message: Message) -> None:
+def _hand_over(connection: _TimedConnection, sender: str, recipient: str, raw: bytes) -> None:
+    """SMTP's envelope and data; with MAIL_SUPPRESS_SEND (tests) Flask-Mail opened no connection, and nothing goes."""
+    if connection.host is not None:
+        connection.host.sendmail(sender, [recipient], raw)
+
+
+def _deliver(sender: str, recipient: str, raw: bytes) -> None:
     """Hand one email to the SMTP server, on the pass's shared connection when there is one."""
     shared: _SharedConnection | None = g.get("smtp_batch")
     if shared is None:
         with _TimedConnection(current_app.extensions["mail"], current_app.config["MAIL_TIMEOUT"]) as connection:
-            connection.send(mail_message)
+            _hand_over(connection, sender, recipient, raw)
         return
     try:
-        shared.get().send(mail_message)
+        _hand_over(shared.get(), sender, recipient, raw)
     except Exception:
         shared.drop()  # the connection may be broken: never reuse it
         raise
 
 
-class _SafeMessage(Message):
-    """Flask-Mail's message with text parts quoted-printable, never raw 8-bit.
+class _SMTPPolicy(policy.Compat32):
+    """The classic policy with CRLF line ends, as SMTP wants, writing a plain ASCII header as it is given.
 
-    SMTP allows lines of 998 bytes at most: 500 emoji in a statement make a 2,000-byte line that
-    servers refuse ("500 Line too long"). Quoted-printable keeps every line short and ASCII.
+    Header objects (the Subject) are folded to 78 columns; a string (a boundary, a link in
+    List-Unsubscribe) stays whole on its line, well inside SMTP's 998.
     """
 
-    def _mimetext(self, text: str | None, subtype: str = "plain") -> MIMEText:
-        charset = Charset(self.charset or "utf-8")
-        charset.body_encoding = QP
-        return MIMEText(text or "", _subtype=subtype, _charset=charset)
+    def fold_binary(self, name: str, value) -> bytes:
+        if isinstance(value, str) and value.isascii() and "\n" not in value and len(name) + len(value) < 990:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_SMTP = _SMTPPolicy(linesep="\r\n")
+# Text parts are quoted-printable, never raw 8-bit: SMTP allows lines of 998 bytes at most, and 500 emoji
+# in a statement make a 2,000-byte line that servers refuse ("500 Line too long").
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
+_LINE_BREAKS = re.compile(r"[\r\n]+\s*")
+
+
+def _header(value: str, name: str, fold: bool = True) -> Header | str:
+    """A header value on one logical line, so no line break can smuggle in another header.
+
+    Plain ASCII stays readable, folded at spaces to 78 columns unless `fold` is off (a link in
+    List-Unsubscribe stays whole); anything else becomes RFC 2047 encoded words.
+    """
+    value = _LINE_BREAKS.sub(" ", value)
+    if value.isascii() and not fold:
+        return value
+    return Header(value, "us-ascii" if value.isascii() else "utf-8", header_name=name)
+
+
+@lru_cache(maxsize=64)
+def _address(address: str) -> str:
+    """An address as the header and the SMTP envelope take it (IDN domains in ASCII); the sender's is kept."""
+    return sanitize_address(address)
+
+
+def build(message: OutboxMessage, sender: str, message_id: str) -> Message:
+    """The email for an outbox row: its text, and its HTML as the alternative when it has one."""
+    text = MIMEText(message.body_text or "", "plain", _UTF8_QP)
+    if message.body_html:
+        # A boundary no quoted-printable text can contain ("=_" is not a QP escape), so the generator need not search for it.
+        email = MIMEMultipart("alternative", boundary=f"=_{secrets.token_hex(16)}")
+        email.attach(text)
+        email.attach(MIMEText(message.body_html, "html", _UTF8_QP))
+    else:
+        email = text
+    email["Subject"] = _header(message.subject or "", "Subject")
+    email["From"] = _address(sender)
+    email["To"] = _address(message.recipient)
+    email["Date"] = formatdate(localtime=True)
+    email["Message-ID"] = message_id
+    for name, value in (message.headers or {}).items():
+        email[name] = _header(value, name, fold=False)
+    return email
 
 
 def _refused_for_good(error: smtplib.SMTPResponseException) -> bool:
@@ -134,17 +199,11 @@ def send(message: OutboxMessage) -> str:
     config = current_app.config
     if not config["MAIL_SERVER"]:
         return DEV_MAILBOX
-    mail_message = _SafeMessage(
-        subject=message.subject,
-        recipients=[message.recipient],
-        body=message.body_text,
-        html=message.body_html,
-        sender=config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(message.headers or {}),
-    )
-    mail_message.msgId = _message_id(message)
+    message_id = _message_id(message)
+    sender = config["MAIL_DEFAULT_SENDER"]
+    raw = build(message, sender, message_id).as_bytes(policy=_SMTP)
     try:
-        _deliver(mail_message)
+        _deliver(_address(sender), _address(message.recipient), raw)
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         if codes and all(code >= 500 for code in codes):
@@ -155,7 +214,7 @@ def send(message: OutboxMessage) -> str:
             detail = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
             raise outbox.PermanentFailure(f"The mail server refused the message: {error.smtp_code} {detail}") from error
         raise
-    return mail_message.msgId
+    return message_id
 
 
 def ready() -> bool:

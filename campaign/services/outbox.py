@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -150,6 +150,8 @@ class _Claim:
     ids: list[int]
     claimed_at: datetime
     started: float  # time.monotonic() when the claim was made
+    # The claimed rows as the claim left them, in no session: a commit after each send cannot expire them.
+    messages: dict[int, OutboxMessage] = field(default_factory=dict)
 
     def age(self) -> float:
         """Seconds since the claim."""
@@ -183,11 +185,13 @@ def _claim(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(select(chosen.c.id)), _due(now))
         .values(status="sending", claimed_at=now, claimed_by=worker_id[:100], attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id, OutboxMessage.next_attempt_at)
+        .returning(*OutboxMessage.__table__.c)
         .execution_options(synchronize_session=False)
     ).all()
     session.commit()
-    return _Claim([row.id for row in sorted(rows, key=lambda row: (row.next_attempt_at, row.id))], now, started)
+    rows.sort(key=lambda row: (row.next_attempt_at, row.id))
+    messages = {row.id: OutboxMessage(**row._mapping) for row in rows}
+    return _Claim(list(messages), now, started, messages)
 
 
 def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) -> None:
@@ -216,12 +220,15 @@ def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) ->
 
 
 def _record_sent(session: Session, message_id: int, external_id: str | None) -> None:
-    """Mark a message delivered, in its own commit, the moment the server has accepted it."""
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+    """Mark a message delivered, in its own commit, the moment the server has accepted it.
+
+    A plain (Core) UPDATE of the table: the messages it changes are not in the session to keep in step.
+    """
+    table = OutboxMessage.__table__
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == message_id, table.c.status == "sending")
         .values(status="sent", sent_at=utcnow(), external_id=external_id[:64] if external_id else None, last_error=None)
-        .execution_options(synchronize_session=False)
     )
     session.commit()
 
@@ -286,15 +293,12 @@ def _patience(claim: _Claim, patience: float) -> float:
 
 
 def _send_one(
-    session: Session, worker_id: str, message_id: int, report: SendReport, shared: ExitStack, opened: set[str],
+    session: Session, worker_id: str, message: OutboxMessage, report: SendReport, shared: ExitStack, opened: set[str],
     patience: Callable[[], float],
 ) -> None:
-    """Send a message this worker has claimed, and record what happened."""
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        session.rollback()
-        return
-    channel = message.channel  # read now: after a rollback, reading it would need the database
+    """Send a message this worker has claimed (loaded with its claim, detached), and record what happened."""
+    message_id = message.id
+    channel = message.channel
     sender = _SENDERS[channel]
     try:
         if sender.batch is not None and channel not in opened:
@@ -327,9 +331,11 @@ def _send_claimed(
                 log.info("Outbox messages %s waited too long in their batch; handing them back", waiting)
                 break
             message_id = waiting.pop(0)
-            _send_one(session, worker_id, message_id, report, shared, opened, partial(_patience, claim, patience))
+            _send_one(session, worker_id, claim.messages[message_id], report, shared, opened, partial(_patience, claim, patience))
     finally:
         _release(session, worker_id, claim, waiting)
+
+
 
 
 def send_due(

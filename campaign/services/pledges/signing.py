@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import literal_column, or_, select
+from sqlalchemy import bindparam, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,26 +64,10 @@ def clean_website(text: str | None) -> str | None:
 SLUG_CANDIDATES = 10
 
 
-def unique_slug(session: Session, name: str, random_suffix: bool = False) -> str:
-    """A URL name for the organisation's page, unique among pledges ("acme-ltd", "acme-ltd-2").
-
-    The usual case is one lookup of a few exact names on the slug's unique index, which every
-    database serves whatever its collation or query plan; only a name shared by ten pledges
-    already goes on to number past them with a prefix search.
-    """
+def slug_candidates(name: str) -> list[str]:
+    """The page names a new organisation may take, in order of preference ("acme-ltd", "acme-ltd-2" ...)."""
     base = slugify(name, 80, fallback="organisation")
-    if random_suffix:
-        return f"{base}-{secrets.token_hex(3)}"
-    candidates = [base] + [f"{base}-{number}" for number in range(2, SLUG_CANDIDATES + 1)]
-    taken = set(session.scalars(select(Pledge.slug).where(Pledge.slug.in_(candidates))))
-    free = next((candidate for candidate in candidates if candidate not in taken), None)
-    if free is not None:
-        return free
-    taken = set(session.scalars(select(Pledge.slug).where(Pledge.slug.like(base + "-%"))))
-    number = SLUG_CANDIDATES + 1
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    return [base] + [f"{base}-{number}" for number in range(2, SLUG_CANDIDATES + 1)]
 
 
 def _signed():
@@ -91,20 +76,68 @@ def _signed():
     A literal, not a bound parameter: a prepared statement's generic plan can use a partial index
     only when it can see that the query implies the index's condition.
     """
-    return Pledge.status != literal_column("'pending'")
+    return Pledge.__table__.c.status != literal_column("'pending'")
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database already holds that a new pledge must not clash with."""
+
+    duplicate_id: int | None  # the pledge this one would repeat, if any
+    slugs: frozenset[str]  # which of the page names asked about are taken
+
+
+def look_up(session: Session, key: str, name: str, postcode: str | None, slugs: list[str]) -> Known:
+    """In one statement: the pledge already made with this email, or confirmed with this organisation name and
+    postcode; and which of `slugs` other pledges already use as their page names.
+
+    Someone else's unconfirmed pledge never blocks an organisation: the first to confirm wins.
+    Each condition is served by its own unique index (email; signed name and postcode; slug), so
+    the database reads a handful of index entries whatever the size of the table.
+    """
+    statement = _lookup_statement(bool(postcode), bool(slugs))
+    rows = session.connection().execute(statement, {"key": key, "name": name, "postcode": postcode, "slugs": slugs}).all()
+    return Known(
+        min((row.id for row in rows if row.duplicate), default=None),
+        frozenset(row.slug for row in rows if row.slug in slugs),
+    )
+
+
+@cache
+def _lookup_statement(by_postcode: bool, by_slug: bool):
+    """The lookup's statement, built once for each shape (a sign-up is the one path a spike hits)."""
+    pledge = Pledge.__table__.c
+    duplicate = [pledge.email_key == bindparam("key")]
+    if by_postcode:
+        duplicate.append((pledge.name_key == bindparam("name")) & (pledge.postcode == bindparam("postcode")) & _signed())
+    is_duplicate = or_(*duplicate)
+    conditions = [is_duplicate] + ([pledge.slug.in_(bindparam("slugs", expanding=True))] if by_slug else [])
+    return select(pledge.id, pledge.slug, is_duplicate.label("duplicate")).where(or_(*conditions))
+
+
+def free_slug(session: Session, candidates: list[str], taken: frozenset[str]) -> str:
+    """The first candidate page name not taken; only a name shared by ten pledges already goes on to number past them."""
+    free = next((candidate for candidate in candidates if candidate not in taken), None)
+    if free is not None:
+        return free
+    base = candidates[0]
+    numbered = set(session.scalars(select(Pledge.slug).where(Pledge.slug.like(base + "-%"))))
+    number = SLUG_CANDIDATES + 1
+    while f"{base}-{number}" in numbered:
+        number += 1
+    return f"{base}-{number}"
+
+
+def unique_slug(session: Session, name: str) -> str:
+    """A URL name for the organisation's page, unique among pledges ("acme-ltd", "acme-ltd-2")."""
+    candidates = slug_candidates(name)
+    taken = frozenset(session.scalars(select(Pledge.slug).where(Pledge.slug.in_(candidates))))
+    return free_slug(session, candidates, taken)
 
 
 def find_duplicate(session: Session, key: str, name: str, postcode: str | None) -> Pledge | None:
-    """The pledge already made with this email, or confirmed with this organisation name and postcode.
-
-    Someone else's unconfirmed pledge never blocks an organisation: the first to confirm wins.
-    Each half of the test is served by its own unique index (email; signed name and postcode).
-    """
-    conditions = [Pledge.email_key == key]
-    if postcode:
-        conditions.append((Pledge.name_key == name) & (Pledge.postcode == postcode) & _signed())
-    # Only the id: almost every sign-up is new, and loading a whole pledge (with its logo) for none is waste.
-    found = session.scalar(select(Pledge.id).where(or_(*conditions)).order_by(Pledge.id).limit(1))
+    """The pledge already made with this email, or confirmed with this organisation name and postcode."""
+    found = look_up(session, key, name, postcode, []).duplicate_id
     return session.get(Pledge, found) if found is not None else None
 
 
@@ -139,9 +172,9 @@ def _duplicate(session: Session, existing: Pledge, submission: Submission, setti
     return Outcome("duplicate", existing, messages)
 
 
-def _new_pledge(session: Session, submission: Submission, key: str, name: str, random_slug: bool) -> Pledge:
+def _new_pledge(session: Session, submission: Submission, key: str, name: str, slug: str) -> Pledge:
     pledge = Pledge(
-        slug=unique_slug(session, submission.organisation_name, random_slug),
+        slug=slug,
         organisation_name=submission.organisation_name,
         name_key=name,
         org_type=submission.org_type,
@@ -172,12 +205,16 @@ def sign(session: Session, submission: Submission, settings: Settings) -> Outcom
     """Store a pending pledge and its confirmation email, or, for an organisation that has signed, email a link."""
     key = email_key(submission.contact_email)
     name = name_key(submission.organisation_name)
+    candidates = slug_candidates(submission.organisation_name)
     for attempt in range(3):
-        existing = find_duplicate(session, key, name, submission.postcode)
-        if existing is not None:
-            return _duplicate(session, existing, submission, settings)
+        # The first try also asks which page names are free; a retry (another sign-up took the name a
+        # moment ago) takes a random one instead.
+        known = look_up(session, key, name, submission.postcode, candidates if attempt == 0 else [])
+        if known.duplicate_id is not None:
+            return _duplicate(session, session.get(Pledge, known.duplicate_id), submission, settings)
+        slug = free_slug(session, candidates, known.slugs) if attempt == 0 else f"{candidates[0]}-{secrets.token_hex(3)}"
         try:
-            pledge = _new_pledge(session, submission, key, name, random_slug=attempt > 0)
+            pledge = _new_pledge(session, submission, key, name, slug)
             message = emails.queue_confirmation(session, pledge, settings)
             session.commit()
         except IntegrityError:
