@@ -84,6 +84,6 @@ def postgres_reading() -> float:
 
 
 def own_reading() -> float:
-    """This process's CPU: the load generator's."""
+    """The load generator's CPU: this process's, and its children's once they have ended (wrk)."""
     times = os.times()
-    return times.user + times.system
+    return times.user + times.system + times.children_user + times.children_system

@@ -188,6 +188,25 @@ def wait_for_outbox(url: str, limit_seconds: int = 120) -> None:
     engine.dispose()
 
 
+def tidy(url: str) -> None:
+    """VACUUM ANALYZE the bench database before measuring, as autovacuum keeps a production server.
+
+    This machine's PostgreSQL runs with autovacuum off, so without it every run measures the next
+    against the dead rows of the last: the outbox's claim query slowed from 1 ms to 6 ms after a few.
+    """
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_database_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        off = connection.execute(text("SHOW autovacuum")).scalar_one() == "off"
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    if off:
+        print("This PostgreSQL server runs without autovacuum: vacuumed and analysed the bench database by hand")
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of each gunicorn worker (the master's children), in MB."""
     output = subprocess.run(["ps", "-o", "rss=", "--ppid", str(master)], capture_output=True, text=True).stdout
@@ -218,8 +237,9 @@ def signup_rows(report, hello: Result) -> list[Row]:
     """The spike's rows: sign-ups per second (with latency, errors and the database check) and emails per second."""
     ratio = report.per_second / hello.requests_per_second
     count = len(report.accepted)
-    checked = (f"{report.stored:,} of {count:,} stored, {report.missing} missing, {report.unexpected} unexpected, "
-               f"{report.doubled} doubled, {report.with_one_email:,} with exactly one email")
+    checked = (f"{report.stored:,} of {count:,} stored, {report.missing} missing, {report.doubled} doubled, "
+               f"{report.unexpected} more in flight when wrk stopped (stored, answer unread); "
+               f"{report.with_one_email:,} with exactly one email")
     signups = Row(
         "sign-ups, worker sending", f"{report.per_second:,.0f} /s", f"{ratio:.3f}",
         f">= {SIGNUP_TARGET:.3f}, p99 < {SIGNUP_P99_MS} ms, 0 errors, each stored once with one email",
@@ -231,7 +251,7 @@ def signup_rows(report, hello: Result) -> list[Row]:
     lag = report.lag_seconds
     emails = Row(
         "emails delivered", f"{report.emails_per_second:,.0f} /s", f"{pace:.2f} x sign-ups",
-        ">= 1.00 x sign-ups", pace >= 1.0 and report.delivered == count,
+        ">= 1.00 x sign-ups", pace >= 1.0 and report.delivered == count + (report.unexpected or 0),
         f"{report.delivered:,} delivered, {report.sent_during_spike or 0:,} during the spike; sign-ups stored at "
         f"{report.signups_per_second_stored:,.0f}/s (first to last), emails sent at {report.emails_per_second:,.0f}/s "
         f"(first to last); the last email went {lag:.1f} s after the last sign-up" if lag is not None else "no emails",
@@ -297,6 +317,7 @@ def main() -> int:
     if not args.skip_seed:
         subprocess.run([str(BIN / "python"), "bench/seed_bench.py"], env=site_env(url), cwd=ROOT, check=True)
 
+    tidy(url)
     hello_before = measure_hello(args.seconds)
 
     smtp = subprocess.Popen([str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", f"{HOST}:{SMTP_PORT}",
@@ -326,7 +347,7 @@ def main() -> int:
 
                 meter = cpu_meter(site.pid, worker.pid, smtp.pid, url)
                 meter.start()
-                signup_report = run_signups(f"http://{HOST}:{SITE_PORT}", seconds=args.seconds)
+                signup_report = run_signups(f"http://{HOST}:{SITE_PORT}", SECRET_KEY, seconds=args.seconds)
                 check_database(_database_url(url), signup_report)
                 meter.stop()
             rss = worker_rss_mb(site.pid)

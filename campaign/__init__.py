@@ -246,20 +246,23 @@ def register_input_guard(app: Flask) -> None:
 def register_security_headers(app: Flask) -> None:
     """Send a strict CSP and the other protective headers with every response."""
 
+    protective = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    hsts = [("Strict-Transport-Security", "max-age=31536000; includeSubDomains")]
+
     @app.after_request
     def set_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault(
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
-        )
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["SECURE_HEADERS_HSTS"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each header unless the view set its own: the names the response has are read once, not once a header.
+        present = {name.lower() for name in headers.keys()}
+        wanted = protective + hsts if app.config["SECURE_HEADERS_HSTS"] else protective
+        headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
         if request.endpoint == "static":
             headers["Cache-Control"] = f"public, max-age={app.config['STATIC_CACHE_SECONDS']}, immutable"
         return response

@@ -121,6 +121,27 @@ def set_key_cookie(response: Response) -> Response:
     return response
 
 
+class _TokenWhenShown:
+    """A form's token, made only if the page shows the form.
+
+    WTForms makes a token for every form it builds, but a form that is sent and accepted is never
+    shown again: its POST redirects. Making the token there cost a signature, and set the form
+    cookie on a redirect that needs none.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.token: str | None = None
+
+    def __str__(self) -> str:
+        if self.token is None:
+            self.token = issue_token(self.path)
+        return self.token
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 class VisitorCSRF(CSRF):
     """The token field of a visitor's form: issued from the form cookie's key, never from the session."""
 
@@ -128,10 +149,10 @@ class VisitorCSRF(CSRF):
         self.meta = form.meta
         return super().setup_form(form)
 
-    def generate_csrf_token(self, csrf_token_field) -> str:
+    def generate_csrf_token(self, csrf_token_field) -> _TokenWhenShown:
         if not self.meta.csrf_cookie_path:
             raise RuntimeError("A visitor's form must set Meta.csrf_cookie_path: the path its POSTs go under.")
-        return issue_token(self.meta.csrf_cookie_path)
+        return _TokenWhenShown(self.meta.csrf_cookie_path)
 
     def validate_csrf_token(self, form, field) -> None:
         if request.environ.get(CHECKED):

@@ -6,7 +6,7 @@ what /dev/mail shows. Services call `queue` here; campaign/channels/email.py sen
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from campaign.models import OutboxMessage
@@ -29,8 +29,18 @@ def queue(
         "email",
         recipient=recipient,
         subject=subject,
-        body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
+        body_text=_render(f"email/{template}.txt", context),
+        body_html=_render(f"email/{template}.html", context),
         dedupe_key=dedupe_key,
         headers=headers,
     )
+
+
+def _render(name: str, context: dict) -> str:
+    """An email template with only what it is given (and the template globals and filters).
+
+    Not Flask's render_template: an email reads nothing of the request, so the page context
+    (the signed-in user, the CSRF token, the site's contact details) is not worked out for it.
+    HTML is escaped as on every page: autoescaping follows the template's extension.
+    """
+    return current_app.jinja_env.get_template(name).render(context)
