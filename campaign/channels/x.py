@@ -26,8 +26,14 @@ def register(app: Flask) -> None:
 
 
 def send(message: OutboxMessage) -> str:
-    """Post one outbox message with this app's X keys; returns the post's X id."""
-    return sending.send_x_message(object_session(message) or db.session, message, current_app.config)
+    """Post one outbox message with this app's X keys; returns the post's X id.
+
+    The outbox hands senders a copy of the claimed row. Posting to X writes to the row itself (the
+    mark set before X is called, a post given up on), so the row is loaded into the session first.
+    """
+    session = object_session(message) or db.session
+    row = session.get(OutboxMessage, message.id, populate_existing=True)
+    return sending.send_x_message(session, row if row is not None else message, current_app.config)
 
 
 def ready() -> bool:

@@ -88,6 +88,9 @@ def register_sender(
 ) -> None:
     """Set the function that sends `channel`'s messages; it returns an external id or raises.
 
+    `send` is given a copy of the claimed row, in no session, so the commits recording each delivery
+    cannot expire it; a sender that writes to the row (X's mark before posting) loads it first.
+
     `ready` says whether the channel is configured; messages wait untouched while it is not.
     `batch`, if given, is entered before a pass's first message on the channel and left at the
     end of the pass, so the sends in between can share what is costly to set up (a connection).
