@@ -204,3 +204,41 @@ def test_a_worker_whose_lease_ran_out_leaves_the_new_claim_alone_when_its_send_f
     assert report.retrying == 0 and report.failed == 0
     kept = reload(db, message)
     assert (kept.status, kept.claimed_by, kept.last_error) == ("sending", "worker-b", None)
+
+
+def test_a_worker_told_to_stop_finishes_the_message_in_hand_and_hands_back_the_rest(
+    app, db, x_sent, claims, monkeypatch
+):
+    messages = queue_x(db, 5)
+    told = []
+
+    def send(message):
+        told.append(message.id)  # SIGTERM arrives while the first message is being sent
+        x_sent.append(message.id)
+        return f"x-{message.id}"
+
+    monkeypatch.setitem(outbox._SENDERS, "x", outbox.Sender(send=send, ready=lambda: True))
+    report = outbox.send_due(db.session, "worker-1", batch=50, stopping=lambda: bool(told))
+    assert report.sent == 1 and x_sent == [messages[0].id]
+    assert claims == [[m.id for m in messages]]  # one claim, and no further one once told to stop
+    rows = [reload(db, m) for m in messages[1:]]
+    # Handed back at once, due, not counted as an attempt: the next worker sends them without waiting for a lease.
+    assert {(row.status, row.attempts, row.claimed_by) for row in rows} == {("pending", 0, None)}
+    assert outbox.send_due(db.session, "worker-2").sent == 4
+    assert sorted(x_sent) == sorted(m.id for m in messages)
+
+
+def test_a_message_whose_workers_keep_dying_is_given_up_on(app, db, x_sent):
+    doomed, fine = queue_x(db, 2)
+    for _ in range(outbox.MAX_ATTEMPTS):
+        # Each attempt ends as if the worker were killed mid-send: the claim stays until its lease runs out.
+        assert outbox._claim(db.session, "doomed-worker", ["x"], [doomed.id], limit=1).ids == [doomed.id]
+        reload(db, doomed).claimed_at = utcnow() - outbox.LEASE - timedelta(seconds=1)
+        db.session.commit()
+    report = outbox.send_due(db.session, "worker-2")
+    assert x_sent == [fine.id] and report.sent == 1 and report.failed == 1
+    row = reload(db, doomed)
+    assert (row.status, row.attempts, row.claimed_by) == ("failed", outbox.MAX_ATTEMPTS, None)
+    assert "worker gone mid-send" in row.last_error
+    assert row in outbox.failed_messages(db.session)  # staff see it, and can send it again
+    assert outbox.retry(db.session, row.id) and outbox.send_due(db.session, "worker-2").sent == 1

@@ -69,7 +69,7 @@ def worker(interval: int, batch: int, quiet: bool) -> None:
     stopping = False
 
     def stop(signum, frame):
-        """Finish the message in hand, then stop."""
+        """Finish the message in hand, hand back the rest of the claim, then stop."""
         nonlocal stopping
         stopping = True
 
@@ -96,7 +96,8 @@ def worker(interval: int, batch: int, quiet: bool) -> None:
                 click.echo(f"The daily jobs failed, trying again in an hour: {error}", err=True)
         try:
             report = outbox.send_due(
-                db.session, worker_id, batch=batch, patience=outbox.RECORD_PATIENCE.total_seconds()
+                db.session, worker_id, batch=batch, patience=outbox.RECORD_PATIENCE.total_seconds(),
+                stopping=lambda: stopping,
             )
         except OperationalError as error:
             db.session.rollback()

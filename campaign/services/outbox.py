@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import and_, func, inspect, or_, select, update
+from sqlalchemy import and_, case, func, inspect, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 # only minutes.
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 12
+LEASE_WORN_OUT = (
+    f"Gave up after {MAX_ATTEMPTS} attempts, the last ones each ending with the worker gone mid-send "
+    "(killed, or out of memory). Check the worker's log before sending it again."
+)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=4)  # 12 attempts spread over about 16 hours
 ERROR_LENGTH = 500
@@ -155,6 +159,7 @@ class _Claim:
     started: float  # time.monotonic() when the claim was made
     # The claimed rows as the claim left them, in no session: a commit after each send cannot expire them.
     messages: dict[int, OutboxMessage] = field(default_factory=dict)
+    given_up: int = 0  # due messages the claim gave up on instead (too many attempts lost with their worker)
 
     def age(self) -> float:
         """Seconds since the claim."""
@@ -184,17 +189,29 @@ def _claim(
     # Chosen once, as a materialised WITH query: left as a subquery, PostgreSQL may run it again
     # for every row it updates, and claim far more than `limit`.
     chosen = candidates.cte("chosen").prefix_with("MATERIALIZED", dialect="postgresql")
+    # A message whose every attempt ended with its worker gone (never reaching the failure path that
+    # counts attempts) is given up on here, so no message can stop workers, or be sent, for ever.
+    worn_out = and_(OutboxMessage.status == "sending", OutboxMessage.attempts >= MAX_ATTEMPTS)
     rows = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(select(chosen.c.id)), _due(now))
-        .values(status="sending", claimed_at=now, claimed_by=worker_id[:100], attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=case((worn_out, "failed"), else_="sending"),
+            last_error=case((worn_out, LEASE_WORN_OUT), else_=OutboxMessage.last_error),
+            claimed_at=case((worn_out, None), else_=now),
+            claimed_by=case((worn_out, None), else_=worker_id[:100]),
+            attempts=case((worn_out, OutboxMessage.attempts), else_=OutboxMessage.attempts + 1),
+        )
         .returning(*OutboxMessage.__table__.c)
         .execution_options(synchronize_session=False)
     ).all()
     session.commit()
-    rows.sort(key=lambda row: (row.next_attempt_at, row.id))
+    given_up = [row.id for row in rows if row.status == "failed"]
+    if given_up:
+        log.warning("Outbox messages %s given up on: %s", given_up, LEASE_WORN_OUT)
+    rows = sorted((row for row in rows if row.status == "sending"), key=lambda row: (row.next_attempt_at, row.id))
     messages = {row.id: OutboxMessage(**row._mapping) for row in rows}
-    return _Claim(list(messages), now, started, messages)
+    return _Claim(list(messages), now, started, messages, len(given_up))
 
 
 def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) -> None:
@@ -324,12 +341,12 @@ def _send_one(
 
 def _send_claimed(
     session: Session, worker_id: str, claim: _Claim, report: SendReport, shared: ExitStack, opened: set[str],
-    patience: float,
+    patience: float, stopping: Callable[[], bool] = lambda: False,
 ) -> None:
     """Send a claim's messages in turn; hand back any not begun in time, or left when a send stops the pass."""
     waiting = list(claim.ids)
     try:
-        while waiting:
+        while waiting and not stopping():
             if len(waiting) < len(claim.ids) and claim.age() > START_WITHIN.total_seconds():
                 log.info("Outbox messages %s waited too long in their batch; handing them back", waiting)
                 break
@@ -342,13 +359,15 @@ def _send_claimed(
 
 
 def send_due(
-    session: Session, worker_id: str, batch: int = 20, only_ids: Iterable[int] | None = None, patience: float = 0.0
+    session: Session, worker_id: str, batch: int = 20, only_ids: Iterable[int] | None = None, patience: float = 0.0,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> SendReport:
     """Send up to `batch` due messages for every channel that is ready; the rest wait their turn.
 
     Messages are claimed CLAIM_BATCH at a time. `patience` is how many seconds to keep trying to
     record a delivery while the database is away (the worker waits; a web request, which must
-    answer quickly, does not).
+    answer quickly, does not). Once `stopping()` says so (the worker was told to stop), the pass
+    ends after the message in hand, and hands back the rest of its claim unsent.
     """
     report = SendReport()
     channels = ready_channels()
@@ -357,11 +376,12 @@ def send_due(
         return report
     with ExitStack() as shared:
         opened: set[str] = set()
-        while report.claimed < batch:
+        while report.claimed < batch and not stopping():
             claim = _claim(session, worker_id, channels, ids, limit=min(CLAIM_BATCH, batch - report.claimed))
-            if not claim.ids:
+            report.failed += claim.given_up
+            if not claim.ids and not claim.given_up:
                 break
-            _send_claimed(session, worker_id, claim, report, shared, opened, patience)
+            _send_claimed(session, worker_id, claim, report, shared, opened, patience, stopping)
     return report
 
 
