@@ -102,6 +102,9 @@ class Config:
 
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Earlier keys, oldest first, separated by "|": still accepted on what they signed (sessions, manage and
+    # unsubscribe links, visitors' forms and notes) while SECRET_KEY signs everything new. See README.
+    SECRET_KEY_FALLBACKS = list(_names("SECRET_KEY_FALLBACKS", ()))
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
     SITE_NAME = "Backing Lancashire"
 

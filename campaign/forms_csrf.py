@@ -46,6 +46,7 @@ from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
 
 from campaign import visitor_cookies
+from campaign.keys import signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,11 @@ def _lifetime() -> int:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=SALT)
 
 
-def _digest(key: str) -> str:
-    """What a token carries instead of the key itself."""
-    secret = current_app.secret_key
+def _digest(key: str, secret: str | bytes) -> str:
+    """What a token carries instead of the key itself: an HMAC of it under one of the site's keys."""
     secret = secret.encode() if isinstance(secret, str) else secret
     # Labelled, so this HMAC of whatever a cookie holds can never stand in for one the site makes elsewhere.
     return hmac.new(secret, b"visitor-form-key\0" + key.encode(), hashlib.sha256).hexdigest()
@@ -85,7 +85,7 @@ def issue_token(path: str) -> str:
     if issued is None:
         issued = request.environ[ISSUED] = {"key": _cookie_key() or secrets.token_urlsafe(32), "paths": set()}
     issued["paths"].add(path)
-    return _serializer().dumps(_digest(issued["key"]))
+    return _serializer().dumps(_digest(issued["key"], current_app.secret_key))
 
 
 def check_token(token: str | None) -> None:
@@ -101,7 +101,10 @@ def check_token(token: str | None) -> None:
         raise ValidationError("The CSRF token has expired.") from error
     except BadData as error:
         raise ValidationError("The CSRF token is invalid.") from error
-    if not isinstance(digest, str) or not hmac.compare_digest(digest, _digest(key)):
+    # Made under SECRET_KEY, or under a key it replaced (SECRET_KEY_FALLBACKS) while the form was open.
+    if not isinstance(digest, str) or not any(
+        hmac.compare_digest(digest, _digest(key, secret)) for secret in signing_keys(current_app.config)
+    ):
         raise ValidationError("The CSRF token belongs to another browser.")
 
 

@@ -24,6 +24,8 @@ from typing import Any
 from flask import Response, current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from campaign.keys import signing_keys
+
 # The random key behind visitors' form tokens (forms_csrf.py).
 FORM_KEY = "form_key"
 
@@ -54,7 +56,7 @@ class Note:
 
     def _serializer(self) -> URLSafeTimedSerializer:
         # A salt of its own, so one note can never be passed off as another.
-        return URLSafeTimedSerializer(current_app.secret_key, salt=f"visitor-note:{self.name}")
+        return URLSafeTimedSerializer(signing_keys(current_app.config), salt=f"visitor-note:{self.name}")
 
     def leave(self, response: Response, value: Any, path: str) -> Response:
         """Attach the note to `response` for the page at `path` (a path from url_for)."""

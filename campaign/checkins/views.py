@@ -9,6 +9,7 @@ from campaign.channels import send_after_commit
 from campaign.checkins import bp
 from campaign.checkins.forms import NewLinkForm, ReportForm, StopForm
 from campaign.extensions import csrf, db, limiter
+from campaign.keys import signing_keys
 from campaign.services.checkins import invitations, reports
 from campaign.visitor_cookies import CHECKED_IN
 
@@ -52,7 +53,7 @@ def report(token: str):
         return CHECKED_IN.leave(redirect(thanks, 303), saved.report.year, path=thanks)
     pledge = link.pledge
     year = reports.check_in_year(db.session, pledge, now)
-    stop = url_for(".stop", token=invitations.stop_token(pledge, current_app.config["SECRET_KEY"]))
+    stop = url_for(".stop", token=invitations.stop_token(pledge, signing_keys(current_app.config)))
     status = 400 if form.is_submitted() else 200
     return _private(render_template("checkins/report.html", form=form, pledge=pledge, year=year, stop_url=stop), status)
 
@@ -72,7 +73,7 @@ def new_link():
         abort(400)
     link = reports.check_link(db.session, form.token.data or "", checkins.now())
     if link.state in ("expired", "used"):
-        message = invitations.fresh_link(db.session, link.pledge, current_app.config["SECRET_KEY"], checkins.now())
+        message = invitations.fresh_link(db.session, link.pledge, signing_keys(current_app.config), checkins.now())
         if message is not None:
             send_after_commit([message])
     # The same answer whatever happened, so the form reveals nothing about the link.
@@ -84,7 +85,7 @@ def new_link():
 @limiter.limit(_limit, methods=["POST"])
 def stop(token: str):
     """Stop check-in emails: a button on the page, or the mail program's one-click unsubscribe."""
-    pledge = invitations.check_stop(db.session, token, current_app.config["SECRET_KEY"])
+    pledge = invitations.check_stop(db.session, token, signing_keys(current_app.config))
     if pledge is None:
         return _private(render_template("checkins/stop.html", state="unknown", form=None), 404)
     if request.method == "POST":

@@ -14,6 +14,7 @@ from campaign.admin.forms.fields import ConfirmForm
 from campaign.admin.views.common import actor, form_page, get_or_404
 from campaign.channels import send_after_commit
 from campaign.extensions import db
+from campaign.keys import signing_keys
 from campaign.models import Pledge, PledgeReport
 from campaign.services.checkins import invitations, reports, review
 
@@ -76,7 +77,7 @@ def invite_by_hand(pledge_id: int):
     pledge = get_or_404(Pledge, pledge_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    message = invitations.send_by_hand(db.session, pledge, actor(), current_app.config["SECRET_KEY"], checkins.now())
+    message = invitations.send_by_hand(db.session, pledge, actor(), signing_keys(current_app.config), checkins.now())
     if message is None:
         flash(f"No invitation sent: {pledge.organisation_name or 'this pledge'} is not live, has no contact, "
               "or asked for no check-in emails.", "error")

@@ -54,12 +54,12 @@ def current_year(live_at: datetime, today: date) -> int | None:
     return year if year > live_at.year else None
 
 
-def stop_token(pledge: Pledge, secret_key: str) -> str:
+def stop_token(pledge: Pledge, secret_key: str | list[str]) -> str:
     """The signed token in every check-in email's "stop" link."""
     return URLSafeSerializer(secret_key, salt=STOP_SALT).dumps({"p": pledge.id})
 
 
-def check_stop(session: Session, raw: str, secret_key: str) -> Pledge | None:
+def check_stop(session: Session, raw: str, secret_key: str | list[str]) -> Pledge | None:
     """The pledge a stop link is for, if the link is genuine."""
     try:
         data = URLSafeSerializer(secret_key, salt=STOP_SALT).loads(raw)
@@ -103,7 +103,7 @@ def _issue(session: Session, pledge: Pledge, now: datetime) -> str:
 
 
 def _queue(
-    session: Session, pledge: Pledge, check_in: CheckIn, secret_key: str, now: datetime, kind: str,
+    session: Session, pledge: Pledge, check_in: CheckIn, secret_key: str | list[str], now: datetime, kind: str,
     dedupe_key: str,
 ) -> OutboxMessage:
     """Queue the invitation or reminder, with List-Unsubscribe headers pointing at the one-click stop page."""
@@ -124,7 +124,7 @@ def _queue(
 
 
 def invite(
-    session: Session, pledge: Pledge, year: int, secret_key: str, now: datetime, staff: StaffUser | None = None
+    session: Session, pledge: Pledge, year: int, secret_key: str | list[str], now: datetime, staff: StaffUser | None = None
 ) -> OutboxMessage | None:
     """Invite a pledge for `year` and commit, or do nothing if that year's invitation already exists."""
     if not pledge.is_live or not pledge.contact_email or unsubscribed(session, pledge.id):
@@ -144,7 +144,7 @@ def invite(
     return message
 
 
-def send_by_hand(session: Session, pledge: Pledge, staff: StaffUser, secret_key: str, now: datetime) -> OutboxMessage | None:
+def send_by_hand(session: Session, pledge: Pledge, staff: StaffUser, secret_key: str | list[str], now: datetime) -> OutboxMessage | None:
     """Staff send this year's check-in now: a first invitation, or a fresh link if one went already."""
     year = current_year(pledge.live_at, now.date()) or now.year
     message = invite(session, pledge, year, secret_key, now, staff)
@@ -157,7 +157,7 @@ def send_by_hand(session: Session, pledge: Pledge, staff: StaffUser, secret_key:
     return message
 
 
-def fresh_link(session: Session, pledge: Pledge, secret_key: str, now: datetime) -> OutboxMessage | None:
+def fresh_link(session: Session, pledge: Pledge, secret_key: str | list[str], now: datetime) -> OutboxMessage | None:
     """Email a new check-in link after an old one expired or was used, at most 3 a day per pledge."""
     if not pledge.is_live or not pledge.contact_email or unsubscribed(session, pledge.id):
         return None
@@ -210,7 +210,7 @@ def _needs_reminder(session: Session, now: datetime) -> list[CheckIn]:
     )
 
 
-def remind(session: Session, check_in: CheckIn, secret_key: str, now: datetime) -> OutboxMessage | None:
+def remind(session: Session, check_in: CheckIn, secret_key: str | list[str], now: datetime) -> OutboxMessage | None:
     """Send the one reminder for an invitation, unless another run already did."""
     claimed = session.execute(
         update(CheckIn).where(CheckIn.id == check_in.id, CheckIn.reminded_at.is_(None)).values(reminded_at=now)
@@ -225,7 +225,7 @@ def remind(session: Session, check_in: CheckIn, secret_key: str, now: datetime) 
     return message
 
 
-def run(session: Session, secret_key: str, now: datetime) -> RunSummary:
+def run(session: Session, secret_key: str | list[str], now: datetime) -> RunSummary:
     """The daily job: invite every pledge whose anniversary has come, and remind those a month quiet."""
     summary = RunSummary()
     for pledge, year in _due_pledges(session, now.date()):

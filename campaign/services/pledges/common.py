@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from campaign.keys import signing_keys
 from campaign.models import OutboxMessage, Pledge
 from campaign.models.pledges import COMMITMENTS
 from campaign.services.content.seed import PLEDGE_WORDING
@@ -47,7 +48,7 @@ class Settings:
     moderation: str
     confirm_days: int
     pending_days: int
-    secret_key: str
+    secret_key: list[str]  # SECRET_KEY last, after any fallbacks (campaign/keys.py)
     staff_email: str
     staff_mode: str
 
@@ -58,7 +59,7 @@ class Settings:
             moderation=moderation_mode(config),
             confirm_days=int(config["CONFIRM_LINK_DAYS"]),
             pending_days=int(config["PENDING_PLEDGE_DAYS"]),
-            secret_key=config["SECRET_KEY"],
+            secret_key=signing_keys(config),
             staff_email=config["STAFF_NOTIFY_EMAIL"],
             staff_mode="digest" if config["STAFF_NOTIFY_MODE"] == "digest" else "each",
         )

@@ -100,16 +100,16 @@ def use_all(session: Session, pledge: Pledge, purpose: str = "confirm", now: dat
     )
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+def _serializer(secret_key: str | list[str]) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=MANAGE_SALT)
 
 
-def manage_token(pledge: Pledge, secret_key: str) -> str:
+def manage_token(pledge: Pledge, secret_key: str | list[str]) -> str:
     """A signed token for the pledge's manage link, valid until the pledge's manage_version changes."""
     return _serializer(secret_key).dumps({"p": pledge.id, "v": pledge.manage_version})
 
 
-def check_manage(session: Session, raw: str, secret_key: str) -> ManageCheck:
+def check_manage(session: Session, raw: str, secret_key: str | list[str]) -> ManageCheck:
     """The pledge a manage link is for, if the link is genuine, current and not too old."""
     try:
         data = _serializer(secret_key).loads(raw, max_age=int(MANAGE_MAX_AGE.total_seconds()))
