@@ -202,12 +202,14 @@ def thank_you(slug: str):
 @public_page
 def wall_page():
     """Every live pledge: search, filter, sort, and the count by council area."""
-    form = WallForm(request.args)
+    # Checked once per address: what the search and filters say depends on nothing else (their choices are
+    # fixed), and the form is only read after that, by the page and by the filters it shows.
+    form = per_version(("wall form", request.query_string), _checked_wall_form)
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
     context = {"form": form, "commitments": COMMITMENTS, **per_version("wall areas", _wall_areas)}
-    if not form.validate():
+    if form.errors:
         return render_template("pledges/wall.html", result=None, **context), 400
     query, hold = form.query(page), _hold_unreviewed()
     search_key = ("wall", query, hold)
@@ -220,6 +222,12 @@ def wall_page():
     return render_template(
         "pledges/wall.html", result=result, query=query, args=args, results_key=results_key, **context
     )
+
+
+def _checked_wall_form() -> WallForm:
+    form = WallForm(request.args)
+    form.validate()
+    return form
 
 
 def _wall_areas() -> dict:
