@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import and_, case, func, inspect, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, inspect, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -242,15 +242,21 @@ def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) ->
 def _record_sent(session: Session, message_id: int, external_id: str | None) -> None:
     """Mark a message delivered, in its own commit, the moment the server has accepted it.
 
-    A plain (Core) UPDATE of the table: the messages it changes are not in the session to keep in step.
+    A plain (Core) UPDATE of the table, built once: the messages it changes are not in the session to keep in step.
     """
-    table = OutboxMessage.__table__
     session.connection().execute(
-        update(table)
-        .where(table.c.id == message_id, table.c.status == "sending")
-        .values(status="sent", sent_at=utcnow(), external_id=external_id[:64] if external_id else None, last_error=None)
+        _RECORD_SENT,
+        {"message_id": message_id, "sent_at": utcnow(), "external_id": external_id[:64] if external_id else None},
     )
     session.commit()
+
+
+_table = OutboxMessage.__table__
+_RECORD_SENT = (
+    update(_table)
+    .where(_table.c.id == bindparam("message_id"), _table.c.status == "sending")
+    .values(status="sent", sent_at=bindparam("sent_at"), external_id=bindparam("external_id"), last_error=None)
+)
 
 
 def _record_failure(session: Session, message_id: int, error: Exception, permanent: bool, worker_id: str) -> str:
