@@ -59,7 +59,7 @@ def named(command: str) -> list[int]:
 
 @dataclass
 class Meter:
-    """CPU seconds per named part of the system, measured between `start` and `stop`."""
+    """CPU seconds per named part of the system, added up over every stretch between `start` and `stop`."""
 
     parts: dict[str, callable] = field(default_factory=dict)  # name -> () -> cumulative CPU seconds
     started: dict[str, float] = field(default_factory=dict)
@@ -72,7 +72,8 @@ class Meter:
         self.started = {name: reading() for name, reading in self.parts.items()}
 
     def stop(self) -> None:
-        self.used = {name: reading() - self.started[name] for name, reading in self.parts.items()}
+        for name, reading in self.parts.items():
+            self.used[name] = self.used.get(name, 0.0) + reading() - self.started[name]
 
 
 def postgres_reading() -> float:
