@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
 from flask_mail import Connection, sanitize_address
+from sqlalchemy.engine import Row
 
 from campaign.models import OutboxMessage
 from campaign.services import outbox
@@ -163,7 +164,7 @@ def _address(address: str) -> str:
     return sanitize_address(address)
 
 
-def build(message: OutboxMessage, sender: str, message_id: str) -> Message:
+def build(message: OutboxMessage | Row, sender: str, message_id: str) -> Message:
     """The email for an outbox row: its text, and its HTML as the alternative when it has one."""
     text = MIMEText(message.body_text or "", "plain", _UTF8_QP)
     if message.body_html:
@@ -188,13 +189,13 @@ def _refused_for_good(error: smtplib.SMTPResponseException) -> bool:
     return 500 <= error.smtp_code < 600
 
 
-def _message_id(message: OutboxMessage) -> str:
+def _message_id(message: OutboxMessage | Row) -> str:
     """A Message-ID fixed per outbox row, so a mail client shows any resend as the same email."""
     domain = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
     return f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
 
 
-def send(message: OutboxMessage) -> str:
+def send(message: OutboxMessage | Row) -> str:
     """Send one outbox email through SMTP (or to the development mailbox); returns its Message-ID."""
     config = current_app.config
     if not config["MAIL_SERVER"]:

@@ -7,6 +7,7 @@ post and erases the organisation's name from it. Both run inside the pledge's ow
 from __future__ import annotations
 
 from flask import Flask, current_app
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import object_session
 
 from campaign.extensions import db
@@ -25,15 +26,17 @@ def register(app: Flask) -> None:
     common.add_listener("withdrawn", posts.forget_pledge)
 
 
-def send(message: OutboxMessage) -> str:
+def send(message: OutboxMessage | Row) -> str:
     """Post one outbox message with this app's X keys; returns the post's X id.
 
     The outbox hands senders a copy of the claimed row. Posting to X writes to the row itself (the
     mark set before X is called, a post given up on), so the row is loaded into the session first.
     """
-    session = object_session(message) or db.session
+    session = (object_session(message) if isinstance(message, OutboxMessage) else None) or db.session
     row = session.get(OutboxMessage, message.id, populate_existing=True)
-    return sending.send_x_message(session, row if row is not None else message, current_app.config)
+    if row is None:
+        raise outbox.PermanentFailure("The message is no longer in the outbox.")
+    return sending.send_x_message(session, row, current_app.config)
 
 
 def ready() -> bool:

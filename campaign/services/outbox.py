@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 
-from sqlalchemy import and_, bindparam, case, func, inspect, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, func, inspect, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -92,8 +93,9 @@ def register_sender(
 ) -> None:
     """Set the function that sends `channel`'s messages; it returns an external id or raises.
 
-    `send` is given a copy of the claimed row, in no session, so the commits recording each delivery
-    cannot expire it; a sender that writes to the row (X's mark before posting) loads it first.
+    `send` is given the claimed row as the claim returned it (every column, read by name), in no session, so
+    the commits recording each delivery cannot expire it; a sender that writes to the row (X's mark before
+    posting) loads it first.
 
     `ready` says whether the channel is configured; messages wait untouched while it is not.
     `batch`, if given, is entered before a pass's first message on the channel and left at the
@@ -142,14 +144,6 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def _due(now: datetime):
-    """Messages waiting for their next attempt, or claimed by a worker whose lease has run out."""
-    return or_(
-        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - LEASE),
-    )
-
-
 @dataclass(frozen=True)
 class _Claim:
     """Messages one statement claimed for this worker, and when (on this process's clock)."""
@@ -157,8 +151,9 @@ class _Claim:
     ids: list[int]
     claimed_at: datetime
     started: float  # time.monotonic() when the claim was made
-    # The claimed rows as the claim left them, in no session: a commit after each send cannot expire them.
-    messages: dict[int, OutboxMessage] = field(default_factory=dict)
+    # The claimed rows as the claim returned them (read-only, every column by name), in no session: a
+    # commit after each send cannot expire them, and no ORM object is built for each.
+    messages: dict[int, Row] = field(default_factory=dict)
     given_up: int = 0  # due messages the claim gave up on instead (too many attempts lost with their worker)
 
     def age(self) -> float:
@@ -177,41 +172,56 @@ def _claim(
     """
     started = time.monotonic()
     now = utcnow()
-    candidates = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(channels), _due(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    params = {"now": now, "lapsed": now - LEASE, "channels": channels, "limit": limit, "worker": worker_id[:100]}
     if only_ids is not None:
-        candidates = candidates.where(OutboxMessage.id.in_(only_ids))
-    # Chosen once, as a materialised WITH query: left as a subquery, PostgreSQL may run it again
-    # for every row it updates, and claim far more than `limit`.
-    chosen = candidates.cte("chosen").prefix_with("MATERIALIZED", dialect="postgresql")
-    # A message whose every attempt ended with its worker gone (never reaching the failure path that
-    # counts attempts) is given up on here, so no message can stop workers, or be sent, for ever.
-    worn_out = and_(OutboxMessage.status == "sending", OutboxMessage.attempts >= MAX_ATTEMPTS)
-    rows = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(select(chosen.c.id)), _due(now))
-        .values(
-            status=case((worn_out, "failed"), else_="sending"),
-            last_error=case((worn_out, LEASE_WORN_OUT), else_=OutboxMessage.last_error),
-            claimed_at=case((worn_out, None), else_=now),
-            claimed_by=case((worn_out, None), else_=worker_id[:100]),
-            attempts=case((worn_out, OutboxMessage.attempts), else_=OutboxMessage.attempts + 1),
-        )
-        .returning(*OutboxMessage.__table__.c)
-        .execution_options(synchronize_session=False)
-    ).all()
+        params["only_ids"] = only_ids
+    rows = session.execute(_claim_statement(only_ids is not None), params).all()
     session.commit()
     given_up = [row.id for row in rows if row.status == "failed"]
     if given_up:
         log.warning("Outbox messages %s given up on: %s", given_up, LEASE_WORN_OUT)
     rows = sorted((row for row in rows if row.status == "sending"), key=lambda row: (row.next_attempt_at, row.id))
-    messages = {row.id: OutboxMessage(**row._mapping) for row in rows}
+    messages = {row.id: row for row in rows}
     return _Claim(list(messages), now, started, messages, len(given_up))
+
+
+@cache
+def _claim_statement(only_some: bool):
+    """The claim, built once (for every message due, or only for some): its values come as parameters."""
+    table = OutboxMessage.__table__
+    c = table.c
+    moment = c.claimed_at.type
+    due = or_(
+        and_(c.status == "pending", c.next_attempt_at <= bindparam("now", type_=moment)),
+        and_(c.status == "sending", c.claimed_at < bindparam("lapsed", type_=moment)),
+    )
+    candidates = (
+        select(c.id)
+        .where(c.channel.in_(bindparam("channels", expanding=True)), due)
+        .order_by(c.next_attempt_at, c.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    if only_some:
+        candidates = candidates.where(c.id.in_(bindparam("only_ids", expanding=True)))
+    # Chosen once, as a materialised WITH query: left as a subquery, PostgreSQL may run it again
+    # for every row it updates, and claim far more than `limit`.
+    chosen = candidates.cte("chosen").prefix_with("MATERIALIZED", dialect="postgresql")
+    # A message whose every attempt ended with its worker gone (never reaching the failure path that
+    # counts attempts) is given up on here, so no message can stop workers, or be sent, for ever.
+    worn_out = and_(c.status == "sending", c.attempts >= MAX_ATTEMPTS)
+    return (
+        update(table)
+        .where(c.id.in_(select(chosen.c.id)), due)
+        .values(
+            status=case((worn_out, "failed"), else_="sending"),
+            last_error=case((worn_out, LEASE_WORN_OUT), else_=c.last_error),
+            claimed_at=case((worn_out, None), else_=bindparam("now", type_=moment)),
+            claimed_by=case((worn_out, None), else_=bindparam("worker", type_=c.claimed_by.type)),
+            attempts=case((worn_out, c.attempts), else_=c.attempts + 1),
+        )
+        .returning(*table.c)
+    )
 
 
 def _release(session: Session, worker_id: str, claim: _Claim, ids: list[int]) -> None:
@@ -319,7 +329,7 @@ def _patience(claim: _Claim, patience: float) -> float:
 
 
 def _send_one(
-    session: Session, worker_id: str, message: OutboxMessage, report: SendReport, shared: ExitStack, opened: set[str],
+    session: Session, worker_id: str, message: Row, report: SendReport, shared: ExitStack, opened: set[str],
     patience: Callable[[], float],
 ) -> None:
     """Send a message this worker has claimed (loaded with its claim, detached), and record what happened."""
