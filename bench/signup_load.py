@@ -83,18 +83,12 @@ class SignupReport:
     @property
     def emails_per_second(self) -> float:
         """The worker's pace: the spike's emails over the time from its first delivery to its last."""
-        if not self.delivered or self.first_sent is None or self.last_sent is None:
-            return 0.0
-        span = (self.last_sent - self.first_sent).total_seconds()
-        return self.delivered / span if span > 0 else float(self.delivered)
+        return _rate(self.delivered, self.first_sent, self.last_sent)
 
     @property
     def signups_per_second_stored(self) -> float:
         """The same measure for the sign-ups: stored pledges over the time from the first to the last."""
-        if not self.stored or self.first_signed is None or self.last_signed is None:
-            return 0.0
-        span = (self.last_signed - self.first_signed).total_seconds()
-        return self.stored / span if span > 0 else float(self.stored)
+        return _rate(self.stored, self.first_signed, self.last_signed)
 
     @property
     def lag_seconds(self) -> float | None:
@@ -221,6 +215,14 @@ def check_database(database_url: str, report: SignupReport, drain_seconds: int =
     if pledges:
         created = [_utc(row.created_at) for row in pledges]
         report.first_signed, report.last_signed = min(created), max(created)
+
+
+def _rate(count: int | None, first: datetime | None, last: datetime | None) -> float:
+    """How many a second, from the first to the last (all of them at once counts as their number)."""
+    if not count or first is None or last is None:
+        return 0.0
+    span = (last - first).total_seconds()
+    return count / span if span > 0 else float(count)
 
 
 def _utc(moment: datetime) -> datetime:

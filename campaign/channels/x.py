@@ -29,8 +29,8 @@ def register(app: Flask) -> None:
 def send(message: OutboxMessage | Row) -> str:
     """Post one outbox message with this app's X keys; returns the post's X id.
 
-    The outbox hands senders a copy of the claimed row. Posting to X writes to the row itself (the
-    mark set before X is called, a post given up on), so the row is loaded into the session first.
+    The outbox hands senders the claimed row as its claim returned it, read-only. Posting to X writes to the
+    row itself (the mark set before X is called, a post given up on), so the row is loaded into the session first.
     """
     session = (object_session(message) if isinstance(message, OutboxMessage) else None) or db.session
     row = session.get(OutboxMessage, message.id, populate_existing=True)

@@ -332,7 +332,7 @@ def _send_one(
     session: Session, worker_id: str, message: Row, report: SendReport, shared: ExitStack, opened: set[str],
     patience: Callable[[], float],
 ) -> None:
-    """Send a message this worker has claimed (loaded with its claim, detached), and record what happened."""
+    """Send a message this worker has claimed (the row its claim returned), and record what happened."""
     message_id = message.id
     channel = message.channel
     sender = _SENDERS[channel]

@@ -128,19 +128,6 @@ def free_slug(session: Session, candidates: list[str], taken: frozenset[str]) ->
     return f"{base}-{number}"
 
 
-def unique_slug(session: Session, name: str) -> str:
-    """A URL name for the organisation's page, unique among pledges ("acme-ltd", "acme-ltd-2")."""
-    candidates = slug_candidates(name)
-    taken = frozenset(session.scalars(select(Pledge.slug).where(Pledge.slug.in_(candidates))))
-    return free_slug(session, candidates, taken)
-
-
-def find_duplicate(session: Session, key: str, name: str, postcode: str | None) -> Pledge | None:
-    """The pledge already made with this email, or confirmed with this organisation name and postcode."""
-    found = look_up(session, key, name, postcode, []).duplicate_id
-    return session.get(Pledge, found) if found is not None else None
-
-
 def _confirmed_by_another(session: Session, pledge: Pledge) -> bool:
     """Whether another pledge for the same organisation name and postcode was confirmed first."""
     if not pledge.postcode:
